@@ -1,0 +1,127 @@
+// Parses the environment into typed settings. The only place that knows variable names and
+// defaults; it never reads process.env itself (main.ts passes it in) and reports every problem at once.
+
+export type Mode = 'local' | 'remote';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  mode: Mode;
+  port: number;
+  host: string;
+  /** Storage API base URL; undefined in local mode until the server knows its own address. */
+  kbcUrl: string | undefined;
+  s3Endpoint: string | undefined;
+  s3ForcePathStyle: boolean;
+  localStorageDir: string;
+  localStorageToken: string;
+  localS3Port: number;
+  maxFileBytes: number;
+  jobWaitSeconds: number;
+  maxConcurrentUploads: number;
+  uploadPartBytes: number;
+  uploadQueueSize: number;
+  /** A request body that sends nothing for this long is answered 408. */
+  idleTimeoutSeconds: number;
+  /** On SIGTERM/SIGINT, in-flight requests get this long to finish. */
+  drainSeconds: number;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => ` - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const MIB = 1024 * 1024;
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Every variable the service reads, with its default as written in the README table. */
+export const CONFIG_VARIABLES = [
+  'PORT',
+  'HOST',
+  'KBC_URL',
+  'S3_ENDPOINT',
+  'S3_FORCE_PATH_STYLE',
+  'LOCAL_STORAGE_DIR',
+  'LOCAL_STORAGE_TOKEN',
+  'LOCAL_S3_PORT',
+  'MAX_FILE_BYTES',
+  'JOB_WAIT_SECONDS',
+  'MAX_CONCURRENT_UPLOADS',
+  'UPLOAD_PART_BYTES',
+  'UPLOAD_QUEUE_SIZE',
+  'IDLE_TIMEOUT_SECONDS',
+  'DRAIN_SECONDS',
+  'LOG_LEVEL',
+] as const;
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes'].includes(raw)) return true;
+    if (['0', 'false', 'no'].includes(raw)) return false;
+    problems.push(`${name} must be true/false/1/0, got "${raw}"`);
+    return fallback;
+  };
+  const url = (name: string): string | undefined => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+      return raw.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${name} must be an http(s) URL, got "${raw}"`);
+      return undefined;
+    }
+  };
+
+  const kbcUrl = url('KBC_URL');
+  const mode: Mode = read('KBC_URL') === undefined ? 'local' : 'remote';
+  const port = integer('PORT', 8080, 0, 65535);
+  const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const localStorageToken = read('LOCAL_STORAGE_TOKEN') ?? 'local-token';
+  if (!/^[\x21-\x7e]{1,256}$/.test(localStorageToken)) {
+    problems.push('LOCAL_STORAGE_TOKEN must be 1-256 printable ASCII characters without spaces');
+  }
+
+  const config: Config = {
+    mode,
+    port,
+    host: read('HOST') ?? (mode === 'local' ? '127.0.0.1' : '0.0.0.0'),
+    kbcUrl,
+    s3Endpoint: url('S3_ENDPOINT'),
+    s3ForcePathStyle: boolean('S3_FORCE_PATH_STYLE', false),
+    localStorageDir: read('LOCAL_STORAGE_DIR') ?? '.local-storage',
+    localStorageToken,
+    localS3Port: integer('LOCAL_S3_PORT', port === 0 ? 0 : port + 1, 0, 65535),
+    maxFileBytes: integer('MAX_FILE_BYTES', 2 * 1024 * MIB, 1),
+    jobWaitSeconds: integer('JOB_WAIT_SECONDS', 1800, 0, 86_400),
+    maxConcurrentUploads: integer('MAX_CONCURRENT_UPLOADS', 32, 1, 10_000),
+    uploadPartBytes: integer('UPLOAD_PART_BYTES', 8 * MIB, 5 * MIB, 5 * 1024 * MIB),
+    uploadQueueSize: integer('UPLOAD_QUEUE_SIZE', 4, 1, 64),
+    idleTimeoutSeconds: integer('IDLE_TIMEOUT_SECONDS', 60, 1, 3600),
+    drainSeconds: integer('DRAIN_SECONDS', 280, 0, 3600),
+    logLevel,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

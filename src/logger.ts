@@ -1,0 +1,23 @@
+// Structured JSON logging. Secrets are redacted by path here, so no call site has to remember.
+import { type Logger, pino } from 'pino';
+import type { LogLevel } from './config.js';
+
+export type { Logger };
+
+export const REDACTED_PATHS = [
+  'token',
+  '*.token',
+  'headers["x-storageapi-token"]',
+  'headers.authorization',
+  '*.headers["x-storageapi-token"]',
+  '*.headers.authorization',
+  'credentials',
+  '*.credentials',
+  '*.*.credentials',
+  'SecretAccessKey',
+  'SessionToken',
+];
+
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+}
