@@ -1,0 +1,31 @@
+# Production image of the Table Importer. Build stage: all dependencies, `tsc` to dist/. Runtime
+# stage: production dependencies and dist/ only, non-root, node as PID 1. .ci/prod-smoke repeats
+# these steps without Docker; change both together.
+
+FROM node:22-slim AS build
+WORKDIR /app
+# Install scripts are skipped as npm 11 does by default (CI's npm): the native packages
+# (@duckdb/node-bindings-*, esbuild) ship prebuilt binaries as optional dependencies.
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:22-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+
+# Remote mode is expected: KBC_URL (e.g. https://connection.keboola.com) comes from the
+# environment (fly.toml [env], `docker run -e`). Without it the service starts in local mode and
+# needs a writable LOCAL_STORAGE_DIR, which /app (root-owned, read-only for `node`) is not.
+ENV PORT=8080 HOST=0.0.0.0
+EXPOSE 8080
+USER node
+
+# Exec form, no npm or shell in between: node is PID 1 and receives SIGTERM itself, which starts
+# the graceful drain (DRAIN_SECONDS).
+CMD ["node", "dist/main.js"]

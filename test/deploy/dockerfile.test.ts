@@ -1,0 +1,152 @@
+// The Dockerfile's invariants, read from the file since no Docker engine runs here: two Node 22
+// stages, a production-only runtime that runs node directly on the built entry point as a non-root
+// user, and a .dockerignore that keeps local state out of the build context.
+import { readFile } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+interface Stage {
+  image: string;
+  name: string | undefined;
+  instructions: Instruction[];
+}
+
+const root = new URL('../../', import.meta.url);
+const read = (path: string) => readFile(new URL(path, root), 'utf8');
+
+/** Splits a Dockerfile into stages of instructions, joining `\` continuations and dropping comments. */
+function parseDockerfile(text: string): Stage[] {
+  const logicalLines: string[] = [];
+  let pending = '';
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.trim();
+    if (pending === '' && (line === '' || line.startsWith('#'))) continue;
+    if (line.endsWith('\\')) {
+      pending += `${line.slice(0, -1)} `;
+      continue;
+    }
+    logicalLines.push(pending + line);
+    pending = '';
+  }
+  const stages: Stage[] = [];
+  for (const line of logicalLines) {
+    const [, keyword = '', args = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? [];
+    const instruction = { keyword: keyword.toUpperCase(), args: args.trim() };
+    if (instruction.keyword === 'FROM') {
+      const [, image = '', name] = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(instruction.args) ?? [];
+      stages.push({ image, name, instructions: [] });
+    } else if (instruction.keyword !== 'ARG' || stages.length > 0) {
+      const stage = stages.at(-1);
+      if (!stage) throw new Error(`Dockerfile: ${instruction.keyword} before the first FROM`);
+      stage.instructions.push(instruction);
+    }
+  }
+  return stages;
+}
+
+const argsOf = (stage: Stage, keyword: string) =>
+  stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+
+/** `ENV A=1 B=2` pairs of a stage (the values here carry no spaces or quotes). */
+function envOf(stage: Stage): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const args of argsOf(stage, 'ENV')) {
+    for (const pair of args.split(/\s+/)) {
+      const [name, ...value] = pair.split('=');
+      if (name && value.length > 0) env[name] = value.join('=');
+    }
+  }
+  return env;
+}
+
+describe('Dockerfile', () => {
+  let build: Stage;
+  let runtime: Stage;
+
+  beforeAll(async () => {
+    const stages = parseDockerfile(await read('Dockerfile'));
+    expect(stages).toHaveLength(2);
+    [build, runtime] = stages as [Stage, Stage];
+  });
+
+  it('builds and runs on Node 22 slim', () => {
+    expect(build.image).toMatch(/^node:22(\.\d+)*-slim$/);
+    expect(runtime.image).toMatch(/^node:22(\.\d+)*-slim$/);
+    expect(build.name).toBeDefined();
+  });
+
+  it('builds dist/ with dev dependencies in the first stage', async () => {
+    const runs = argsOf(build, 'RUN');
+    expect(runs.some((run) => /\bnpm ci\b/.test(run) && !run.includes('--omit=dev'))).toBe(true);
+    expect(runs).toContain('npm run build');
+
+    const pkg = JSON.parse(await read('package.json')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
+    const tsconfigBuild = JSON.parse(await read('tsconfig.build.json')) as {
+      compilerOptions: { rootDir: string; outDir: string };
+    };
+    // src/main.ts → dist/main.js, the file CMD runs.
+    expect(tsconfigBuild.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+    await expect(read('src/main.ts')).resolves.toBeTypeOf('string');
+  });
+
+  it('runs with production dependencies only and the built output of the first stage', () => {
+    const runs = argsOf(runtime, 'RUN');
+    expect(runs.some((run) => /\bnpm ci\b.*--omit=dev/.test(run))).toBe(true);
+    expect(runs.some((run) => /\bnpm (run|run-script|start|exec)\b|\btsc\b/.test(run))).toBe(false);
+    expect(argsOf(runtime, 'COPY')).toContain(`--from=${build.name} /app/dist ./dist`);
+    expect(envOf(runtime).NODE_ENV).toBe('production');
+  });
+
+  it('drops root before CMD', () => {
+    const users = argsOf(runtime, 'USER');
+    const user = users.at(-1);
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^(root|0)(:.*)?$/);
+    const keywords = runtime.instructions.map((i) => i.keyword);
+    expect(keywords.lastIndexOf('USER')).toBeLessThan(keywords.lastIndexOf('CMD'));
+  });
+
+  it('exposes the port the app listens on in remote mode', () => {
+    const env = envOf(runtime);
+    expect(argsOf(runtime, 'EXPOSE')).toEqual(['8080']);
+    const config = loadConfig({ ...env, KBC_URL: 'https://connection.keboola.com' });
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe('0.0.0.0');
+    expect(env.KBC_URL).toBeUndefined();
+  });
+
+  it('makes node itself PID 1, running dist/main.js (exec form, no npm or shell)', () => {
+    expect(argsOf(runtime, 'ENTRYPOINT')).toEqual([]);
+    const cmds = argsOf(runtime, 'CMD');
+    expect(cmds).toHaveLength(1);
+    expect(JSON.parse(cmds[0] as string)).toEqual(['node', 'dist/main.js']);
+  });
+});
+
+describe('.dockerignore', () => {
+  it('keeps dependencies, local state, build and test output and git out of the context', async () => {
+    const patterns = (await read('.dockerignore'))
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    for (const required of ['node_modules', '.local-storage', 'dist', '.test-output', 'coverage', '.git']) {
+      expect(patterns).toContain(required);
+    }
+    // What the build stage copies must stay in the context.
+    for (const needed of [
+      'src',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+    ]) {
+      expect(patterns.some((pattern) => pattern === needed || pattern === `${needed}/`)).toBe(false);
+    }
+  });
+});
