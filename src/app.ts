@@ -2,30 +2,47 @@
 // body of PRODUCT.md §2.1. Builds nothing itself: every collaborator comes in through AppDeps.
 import { Hono } from 'hono';
 import { AppError } from './errors.js';
+import type { AppEnv } from './http/app-env.js';
+import { requestLog } from './http/request-log.js';
 import type { Logger } from './logger.js';
+import { createWriteTableHandler, type WriteTableDeps } from './write-table/write-table.js';
 
 export interface AppDeps {
   logger: Logger;
+  writeTable?: WriteTableDeps;
   /** Local mode: the embedded Storage API stand-in, served under /v2/storage on the same server. */
   localStorageApi?: Hono;
 }
 
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestLog(deps.logger));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  if (deps.writeTable) {
+    const writeTable = createWriteTableHandler(deps.writeTable);
+    app.post('/write-table', writeTable);
+    app.put('/write-table', writeTable);
+  }
   if (deps.localStorageApi) app.route('/v2/storage', deps.localStorageApi);
 
   app.notFound((c) =>
     c.json(errorBody('importer.notFound', `No route for ${c.req.method} ${c.req.path}`), 404),
   );
   app.onError((err, c) => {
+    // An answer sent before the body was read: close the connection instead of reading the rest.
+    const incoming = c.env?.incoming;
+    if (incoming && !incoming.readableEnded) c.header('Connection', 'close');
     if (err instanceof AppError) {
+      c.get('facts').errorCode = err.code;
       const { retryAfterSeconds, ...details } = err.details;
       if (retryAfterSeconds !== undefined) c.header('Retry-After', String(retryAfterSeconds));
       return c.json({ ...errorBody(err.code, err.message), ...details }, err.status as 400);
     }
-    deps.logger.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
+    deps.logger.error(
+      { err, requestId: c.get('requestId'), method: c.req.method, path: c.req.path },
+      'unhandled error',
+    );
     return c.json(errorBody('importer.internalError', 'Internal server error'), 500);
   });
   return app;

@@ -1,0 +1,17 @@
+// The Hono environment type shared by the importer's routes: Node bindings plus request-scoped facts.
+import type { HttpBindings } from '@hono/node-server';
+
+/** Per-request facts the request log line prints; handlers fill in what they learn. */
+export interface RequestFacts {
+  tableId?: string;
+  fileId?: number;
+  jobId?: number;
+  bytes?: number;
+  outcome?: string;
+  errorCode?: string;
+}
+
+export type AppEnv = {
+  Bindings: HttpBindings;
+  Variables: { facts: RequestFacts; requestId: string };
+};

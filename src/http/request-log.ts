@@ -1,0 +1,32 @@
+// One JSON log line per request: id, method, path (never the query, which may carry a token),
+// status, duration and what the handler learned (table, file, job, bytes, outcome).
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from '../logger.js';
+import type { AppEnv } from './app-env.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const startedAt = performance.now();
+    const offered = c.req.header('x-request-id');
+    const requestId = offered && REQUEST_ID.test(offered) ? offered : randomUUID();
+    c.set('requestId', requestId);
+    c.set('facts', {});
+    c.header('X-Request-Id', requestId);
+    await next();
+    const facts = c.get('facts');
+    const line = {
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs: Math.round(performance.now() - startedAt),
+      ...facts,
+    };
+    if (c.res.status >= 500) logger.error(line, 'request');
+    else if (!c.req.path.startsWith('/v2/storage') && c.req.path !== '/health') logger.info(line, 'request');
+    else logger.debug(line, 'request');
+  };
+}

@@ -1,0 +1,221 @@
+// Typed client for the Storage API calls the importer makes. Idempotent calls are retried per
+// RetryPolicy (honouring Retry-After); calls that start a job are sent exactly once. Every call
+// takes the caller's AbortSignal, so a disconnect stops attempts and sleeps alike.
+import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry, { AbortError } from 'p-retry';
+import {
+  DEFAULT_RETRY_POLICY,
+  isRetryableStatus,
+  parseRetryAfterMs,
+  type RetryPolicy,
+} from './retry-policy.js';
+import {
+  networkErrorToAppError,
+  type StorageErrorBody,
+  StorageHttpError,
+  storageHttpErrorToAppError,
+} from './storage-errors.js';
+import type {
+  PrepareFileParams,
+  StorageBucket,
+  StorageFile,
+  StorageJob,
+  StorageTable,
+  TableCreateParams,
+  TableImportParams,
+} from './storage-types.js';
+
+export interface StorageClientDeps {
+  /** Stack URL such as https://connection.keboola.com (a getter when only known after listen). */
+  baseUrl: string | (() => string);
+  fetch?: typeof fetch;
+  retryPolicy?: RetryPolicy;
+  /** Observability hooks; `endpoint` is a fixed name, never a URL with ids or tokens. */
+  onCall?: (endpoint: string, status: number | 'network') => void;
+  onRetry?: (endpoint: string) => void;
+}
+
+export interface CallContext {
+  token: string;
+  branchId?: string | undefined;
+  runId?: string | undefined;
+  signal: AbortSignal;
+}
+
+export interface StorageSession {
+  getTable(tableId: string): Promise<StorageTable | null>;
+  getBucket(bucketId: string): Promise<StorageBucket | null>;
+  /** Creates the bucket; an "already exists" answer (e.g. a concurrent request won) counts as success. */
+  ensureBucket(stage: string, name: string): Promise<void>;
+  prepareFile(params: PrepareFileParams): Promise<StorageFile>;
+  getFile(fileId: number): Promise<StorageFile>;
+  createTableAsync(bucketId: string, params: TableCreateParams): Promise<StorageJob>;
+  importTableAsync(tableId: string, params: TableImportParams): Promise<StorageJob>;
+  getJob(jobId: number): Promise<StorageJob>;
+}
+
+export interface StorageClient {
+  session(context: CallContext): StorageSession;
+}
+
+interface CallOptions {
+  endpoint: string;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  idempotent: boolean;
+}
+
+export function createStorageClient(deps: StorageClientDeps): StorageClient {
+  const fetchFn = deps.fetch ?? fetch;
+  const policy = deps.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const baseUrl = () => (typeof deps.baseUrl === 'function' ? deps.baseUrl() : deps.baseUrl);
+
+  async function attempt<T>(context: CallContext, call: CallOptions): Promise<T> {
+    const headers: Record<string, string> = {
+      'X-StorageApi-Token': context.token,
+      Accept: 'application/json',
+      'User-Agent': 'keboola-table-importer',
+    };
+    if (context.runId) headers['X-KBC-RunId'] = context.runId;
+    if (call.body !== undefined) headers['Content-Type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetchFn(`${baseUrl()}${call.path}`, {
+        method: call.method,
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal: AbortSignal.any([context.signal, AbortSignal.timeout(policy.attemptTimeoutMs)]),
+      });
+    } catch (err) {
+      if (context.signal.aborted) throw new AbortError(asError(context.signal.reason));
+      deps.onCall?.(call.endpoint, 'network');
+      throw err;
+    }
+    deps.onCall?.(call.endpoint, response.status);
+    const text = await response.text();
+    if (response.ok) return (text === '' ? null : JSON.parse(text)) as T;
+    throw new StorageHttpError(
+      response.status,
+      parseErrorBody(text),
+      parseRetryAfterMs(response.headers.get('retry-after')),
+    );
+  }
+
+  async function call<T>(context: CallContext, options: CallOptions): Promise<T> {
+    try {
+      if (!options.idempotent) return await attempt<T>(context, options);
+      return await pRetry(() => attempt<T>(context, options), {
+        retries: policy.retries,
+        minTimeout: policy.minTimeoutMs,
+        maxTimeout: policy.maxTimeoutMs,
+        maxRetryTime: policy.maxRetryTimeMs,
+        randomize: true,
+        signal: context.signal,
+        shouldRetry: ({ error }) => isRetryable(error, policy),
+        onFailedAttempt: async ({ error, retriesLeft }) => {
+          if (retriesLeft === 0 || !isRetryable(error, policy)) return;
+          deps.onRetry?.(options.endpoint);
+          const retryAfterMs = error instanceof StorageHttpError ? error.retryAfterMs : undefined;
+          if (retryAfterMs) await sleep(retryAfterMs, undefined, { signal: context.signal });
+        },
+      });
+    } catch (err) {
+      if (context.signal.aborted) throw context.signal.reason;
+      const cause = err instanceof AbortError ? err.originalError : err;
+      if (cause instanceof StorageHttpError) throw storageHttpErrorToAppError(options.endpoint, cause);
+      throw networkErrorToAppError(options.endpoint, cause);
+    }
+  }
+
+  return {
+    session(context) {
+      const scope = context.branchId
+        ? `/v2/storage/branch/${encodeURIComponent(context.branchId)}`
+        : '/v2/storage';
+      const get = <T>(endpoint: string, path: string) =>
+        call<T>(context, { endpoint, method: 'GET', path: `${scope}/${path}`, idempotent: true });
+      const orNullWhenMissing = async <T>(request: Promise<T>): Promise<T | null> => {
+        try {
+          return await request;
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (code === 'storage.tables.notFound' || code === 'storage.buckets.notFound') return null;
+          throw err;
+        }
+      };
+      return {
+        getTable: (tableId) =>
+          orNullWhenMissing(get<StorageTable>('tables/detail', `tables/${encodeURIComponent(tableId)}`)),
+        getBucket: (bucketId) =>
+          orNullWhenMissing(get<StorageBucket>('buckets/detail', `buckets/${encodeURIComponent(bucketId)}`)),
+        async ensureBucket(stage, name) {
+          try {
+            await call(context, {
+              endpoint: 'buckets/create',
+              method: 'POST',
+              path: `${scope}/buckets`,
+              body: { stage, name },
+              idempotent: true,
+            });
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'storage.buckets.alreadyExists') throw err;
+          }
+        },
+        prepareFile: (params) =>
+          call<StorageFile>(context, {
+            endpoint: 'files/prepare',
+            method: 'POST',
+            path: `${scope}/files/prepare`,
+            body: { ...params, federationToken: true, isEncrypted: true },
+            idempotent: true,
+          }),
+        getFile: (fileId) => get<StorageFile>('files/detail', `files/${fileId}`),
+        createTableAsync: (bucketId, params) =>
+          call<StorageJob>(context, {
+            endpoint: 'tables-async',
+            method: 'POST',
+            path: `${scope}/buckets/${encodeURIComponent(bucketId)}/tables-async`,
+            body: params,
+            idempotent: false,
+          }),
+        importTableAsync: (tableId, params) =>
+          call<StorageJob>(context, {
+            endpoint: 'import-async',
+            method: 'POST',
+            path: `${scope}/tables/${encodeURIComponent(tableId)}/import-async`,
+            body: params,
+            idempotent: false,
+          }),
+        getJob: (jobId) =>
+          call<StorageJob>(context, {
+            endpoint: 'jobs/detail',
+            method: 'GET',
+            path: `/v2/storage/jobs/${jobId}`,
+            idempotent: true,
+          }),
+      };
+    },
+  };
+}
+
+function isRetryable(error: unknown, policy: RetryPolicy): boolean {
+  if (error instanceof StorageHttpError) {
+    if (!isRetryableStatus(error.status)) return false;
+    return error.retryAfterMs === undefined || error.retryAfterMs <= policy.maxRetryAfterMs;
+  }
+  return !(error instanceof SyntaxError);
+}
+
+function parseErrorBody(text: string): StorageErrorBody {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' ? (parsed as StorageErrorBody) : {};
+  } catch {
+    return {};
+  }
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}

@@ -1,0 +1,52 @@
+// Turns a failed Storage API call into the importer's AppError: Storage's own 4xx codes are
+// relayed unchanged, anything the caller cannot fix (5xx, 429, network) becomes a 502.
+import { AppError } from '../errors.js';
+
+export interface StorageErrorBody {
+  error?: string;
+  message?: string;
+  code?: string;
+  exceptionId?: string;
+}
+
+/** An HTTP answer from Storage that was not 2xx; lives only inside the client's retry loop. */
+export class StorageHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: StorageErrorBody,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(body.error ?? body.message ?? `Storage API answered ${status}`);
+    this.name = 'StorageHttpError';
+  }
+}
+
+export function storageHttpErrorToAppError(endpoint: string, err: StorageHttpError): AppError {
+  const { status, body } = err;
+  const message = body.error ?? body.message ?? `Storage API answered ${status}`;
+  const exceptionId = body.exceptionId !== undefined ? { exceptionId: body.exceptionId } : {};
+  if (status === 401) return new AppError(401, body.code || 'storage.tokenInvalid', message, exceptionId);
+  if (status === 403) return new AppError(403, body.code || 'accessDenied', message, exceptionId);
+  if (status === 404) return new AppError(404, body.code || 'storage.notFound', message, exceptionId);
+  if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    return new AppError(400, body.code || 'storage.invalidRequest', message, exceptionId);
+  }
+  return new AppError(
+    502,
+    'importer.storageFailed',
+    `Keboola Storage API failed on ${endpoint} (HTTP ${status}): ${message}`,
+    { ...exceptionId, upstreamStatus: status, ...(body.code ? { upstreamCode: body.code } : {}) },
+    { cause: err },
+  );
+}
+
+export function networkErrorToAppError(endpoint: string, err: unknown): AppError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new AppError(
+    502,
+    'importer.storageUnreachable',
+    `Keboola Storage API could not be reached on ${endpoint}: ${reason}`,
+    {},
+    { cause: err },
+  );
+}

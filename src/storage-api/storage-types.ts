@@ -1,0 +1,89 @@
+// The subset of Keboola Storage API resources the importer reads (storage-api-contract.md §3-§8).
+// Only the fields we use are typed; everything else is passed through untouched.
+
+export type JobStatus = 'waiting' | 'processing' | 'success' | 'error';
+
+export interface StorageJob {
+  id: number;
+  status: JobStatus;
+  url: string;
+  tableId: string | null;
+  operationName: string;
+  operationParams?: { source?: { type?: string; fileId?: number } } & Record<string, unknown>;
+  createdTime?: string;
+  startTime: string | null;
+  endTime: string | null;
+  results: Record<string, unknown> | null | unknown[];
+  error?: { code?: string; message?: string; exceptionId?: string };
+}
+
+export interface ImportResults {
+  importedColumns: string[];
+  warnings: unknown[];
+  transaction: unknown;
+  totalRowsCount: number;
+  totalDataSizeBytes: number;
+}
+
+export interface StorageTable {
+  id: string;
+  name: string;
+  columns: string[];
+  primaryKey: string[];
+  rowsCount?: number;
+  dataSizeBytes?: number;
+}
+
+export interface StorageBucket {
+  id: string;
+  name: string;
+  stage: string;
+}
+
+export interface S3UploadParams {
+  bucket: string;
+  key: string;
+  acl?: string;
+  'x-amz-server-side-encryption'?: string;
+  credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration?: string };
+}
+
+export interface StorageFile {
+  id: number;
+  name: string;
+  sizeBytes?: number | null;
+  url?: string;
+  provider?: string;
+  region?: string;
+  tags?: string[];
+  uploadParams?: S3UploadParams;
+  [key: string]: unknown;
+}
+
+export interface PrepareFileParams {
+  name: string;
+  tags: string[];
+  isPermanent?: boolean;
+  notify?: boolean;
+  sizeBytes?: number;
+}
+
+export interface CsvImportParams {
+  dataFileId: number;
+  delimiter: string;
+  enclosure: string;
+  escapedBy: string;
+  columns?: string[];
+  withoutHeaders?: boolean;
+  ignoredLinesCount?: number;
+  treatValuesAsNull?: string[];
+}
+
+export interface TableImportParams extends CsvImportParams {
+  incremental: boolean;
+}
+
+export interface TableCreateParams extends CsvImportParams {
+  name: string;
+  primaryKey?: string;
+}

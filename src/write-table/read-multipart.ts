@@ -1,0 +1,101 @@
+// Parses a multipart/form-data body with busboy as it streams: fields go to onField in arrival
+// order, the `data` file part to onData as a live stream. Limits become errors (busboy alone
+// would truncate silently); parts we do not use are drained so the parser never stalls.
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
+import { AppError } from '../errors.js';
+
+export interface MultipartHandlers {
+  /** Throws (AppError) to reject the request. */
+  onField(name: string, value: string): void;
+  /** The `data` part began; the handler must consume the stream. */
+  onData(stream: Readable): void;
+}
+
+export interface MultipartLimits {
+  maxFileBytes: number;
+  maxFields: number;
+  maxFieldBytes: number;
+}
+
+const malformed = (message: string) => new AppError(400, 'importer.malformedMultipart', message);
+
+/** Resolves once the whole body was parsed and every part consumed. */
+export async function readMultipart(
+  source: Readable,
+  headers: Record<string, string | undefined>,
+  handlers: MultipartHandlers,
+  limits: MultipartLimits,
+  signal: AbortSignal,
+): Promise<void> {
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: headers as Record<string, string>,
+      limits: {
+        files: 2,
+        fields: limits.maxFields,
+        parts: limits.maxFields + 2,
+        fieldSize: limits.maxFieldBytes,
+        fieldNameSize: 200,
+        headerPairs: 100,
+        fileSize: limits.maxFileBytes + 1,
+      },
+    });
+  } catch (err) {
+    throw malformed(`Malformed multipart request: ${(err as Error).message}.`);
+  }
+  let sawData = false;
+  const fail = (err: unknown) => parser.destroy(err instanceof Error ? err : new Error(String(err)));
+
+  parser.on('field', (name, value, info) => {
+    if (info.nameTruncated || info.valueTruncated) {
+      fail(malformed(`Field "${name.slice(0, 64)}" is longer than ${limits.maxFieldBytes} bytes.`));
+      return;
+    }
+    try {
+      handlers.onField(name, value);
+    } catch (err) {
+      fail(err);
+    }
+  });
+  parser.on('file', (name, stream) => {
+    if (name !== 'data') {
+      stream.resume();
+      fail(
+        new AppError(
+          400,
+          'importer.unknownField',
+          `Unexpected file part "${name.slice(0, 64)}": send the CSV as the part "data".`,
+          { field: name },
+        ),
+      );
+      return;
+    }
+    if (sawData) {
+      stream.resume();
+      fail(
+        new AppError(400, 'importer.duplicateField', 'The file part "data" was sent more than once.', {
+          field: 'data',
+        }),
+      );
+      return;
+    }
+    sawData = true;
+    handlers.onData(stream);
+  });
+  parser.on('fieldsLimit', () =>
+    fail(malformed(`Too many fields: at most ${limits.maxFields} are allowed.`)),
+  );
+  parser.on('partsLimit', () => fail(malformed('Too many parts in the multipart body.')));
+  parser.on('filesLimit', () => fail(malformed('Too many file parts: send one part "data".')));
+
+  try {
+    await pipeline(source, parser, { signal });
+  } catch (err) {
+    if (signal.aborted) throw signal.reason;
+    if (err instanceof AppError) throw err;
+    throw malformed(`Malformed multipart request: ${(err as Error).message}.`);
+  }
+}

@@ -1,0 +1,118 @@
+// Reads the request body in either encoding (multipart form, or raw CSV with fields in the query)
+// and hands fields and the data stream to the caller as they arrive. Owns the idle watch (a
+// stalled client gets 408) and never destroys the socket itself, so an early error can still be sent.
+import type { IncomingMessage } from 'node:http';
+import { Transform } from 'node:stream';
+import { AppError } from '../errors.js';
+import { type MultipartHandlers, readMultipart } from './read-multipart.js';
+
+export type BodyEncoding = 'multipart' | 'raw';
+
+const RAW_TYPES = new Set([
+  'text/csv',
+  'application/csv',
+  'text/plain',
+  'application/gzip',
+  'application/x-gzip',
+  'application/octet-stream',
+]);
+
+/** Decides the encoding from Content-Type; anything unsupported → 415 with a hint. */
+export function classifyBody(contentType: string | undefined): BodyEncoding {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType === 'multipart/form-data') return 'multipart';
+  if (mediaType === '' || RAW_TYPES.has(mediaType)) return 'raw';
+  const hint =
+    mediaType === 'application/x-www-form-urlencoded'
+      ? ' curl --data-binary sends that type by default: add -H "Content-Type: text/csv" (or use -F data=@file.csv).'
+      : '';
+  throw new AppError(
+    415,
+    'importer.unsupportedMediaType',
+    `Unsupported Content-Type "${mediaType.slice(0, 100)}": send multipart/form-data with a "data" part, or a raw body as text/csv, application/gzip or application/octet-stream.${hint}`,
+  );
+}
+
+export interface ReceiveBodyOptions extends MultipartHandlers {
+  encoding: BodyEncoding;
+  incoming: IncomingMessage;
+  query: URLSearchParams;
+  maxFileBytes: number;
+  idleTimeoutMs: number;
+  signal: AbortSignal;
+}
+
+/** Resolves when the whole body has been read (its data stream may still be draining into S3). */
+export async function receiveBody(options: ReceiveBodyOptions): Promise<void> {
+  const { incoming, signal } = options;
+  // A meter between the socket and the parser: knows when bytes last arrived and whether it is
+  // held back by backpressure (then a pause is ours, not the client's).
+  let lastChunkAt = Date.now();
+  const meter = new Transform({
+    highWaterMark: 64 * 1024,
+    transform(chunk, _encoding, callback) {
+      lastChunkAt = Date.now();
+      callback(null, chunk);
+    },
+  });
+  // `pipe`, not pipeline(): on failure we only detach, so the socket stays open for the answer and
+  // the HTTP server drains or closes it afterwards.
+  incoming.pipe(meter);
+  const detach = () => {
+    incoming.unpipe(meter);
+    meter.destroy();
+  };
+  incoming.once('aborted', () =>
+    meter.destroy(new AppError(400, 'importer.clientDisconnected', 'The client disconnected.')),
+  );
+
+  const idleCheck = setInterval(
+    () => {
+      const heldBack =
+        meter.writableLength >= meter.writableHighWaterMark ||
+        meter.readableLength >= meter.readableHighWaterMark;
+      if (heldBack) lastChunkAt = Date.now();
+      if (Date.now() - lastChunkAt > options.idleTimeoutMs) {
+        meter.destroy(
+          new AppError(
+            408,
+            'importer.requestTimeout',
+            `No request data arrived for ${Math.round(options.idleTimeoutMs / 1000)} s.`,
+          ),
+        );
+      }
+    },
+    Math.min(1000, Math.max(10, options.idleTimeoutMs / 4)),
+  );
+  signal.addEventListener('abort', detach, { once: true });
+
+  try {
+    if (options.encoding === 'raw') {
+      for (const [name, value] of options.query) {
+        if (name !== 'token') options.onField(name, value);
+      }
+      options.onData(meter);
+      await new Promise<void>((resolve, reject) => {
+        meter.once('end', resolve);
+        meter.once('close', () => (meter.errored ? reject(meter.errored) : resolve()));
+      });
+      return;
+    }
+    for (const [name, value] of options.query) {
+      if (name !== 'token') options.onField(name, value);
+    }
+    await readMultipart(
+      meter,
+      incoming.headers as Record<string, string | undefined>,
+      options,
+      { maxFileBytes: options.maxFileBytes, maxFields: 1000, maxFieldBytes: 1024 * 1024 },
+      signal,
+    );
+  } catch (err) {
+    detach();
+    throw err;
+  } finally {
+    clearInterval(idleCheck);
+    signal.removeEventListener('abort', detach);
+  }
+}

@@ -1,0 +1,77 @@
+// Streams one request body into the S3 object that Storage's files/prepare reserved, with the
+// credentials, ACL and encryption it handed out. Memory is bounded by partBytes × (queueSize + 1).
+// Cancellation: the signal aborts the multipart upload; the abort's own failure never hides the cause.
+import type { Readable } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { AppError } from '../errors.js';
+import type { StorageFile } from '../storage-api/storage-types.js';
+
+export type S3ClientFor = (file: StorageFile) => S3Client;
+
+export interface UploadLimits {
+  partBytes: number;
+  queueSize: number;
+}
+
+export async function uploadToS3(
+  body: Readable,
+  file: StorageFile,
+  deps: {
+    s3ClientFor: S3ClientFor;
+    limits: UploadLimits;
+    signal: AbortSignal;
+    onAbortFailure?: (err: unknown) => void;
+  },
+): Promise<void> {
+  const params = file.uploadParams;
+  if (!params)
+    throw new AppError(
+      502,
+      'importer.storageFailed',
+      'Storage files/prepare returned no S3 upload parameters.',
+    );
+  const sse = params['x-amz-server-side-encryption'];
+  const upload = new Upload({
+    client: deps.s3ClientFor(file),
+    queueSize: deps.limits.queueSize,
+    partSize: deps.limits.partBytes,
+    leavePartsOnError: false,
+    params: {
+      Bucket: params.bucket,
+      Key: params.key,
+      Body: body,
+      ...(params.acl ? { ACL: params.acl as 'private' } : {}),
+      ContentDisposition: `attachment; filename=${file.name};`,
+      ...(sse ? { ServerSideEncryption: sse as 'AES256' } : {}),
+    },
+  });
+  const abort = () => {
+    upload.abort().catch((err: unknown) => deps.onAbortFailure?.(err));
+  };
+  if (deps.signal.aborted) abort();
+  deps.signal.addEventListener('abort', abort, { once: true });
+  try {
+    await upload.done();
+  } catch (err) {
+    if (deps.signal.aborted) throw deps.signal.reason;
+    // The body's own failure (size limit, stalled client) is the cause, whatever S3 said after it.
+    if (body.errored instanceof AppError) throw body.errored;
+    if (err instanceof AppError) throw err;
+    throw new AppError(
+      502,
+      'importer.s3UploadFailed',
+      `Uploading the file to S3 failed: ${describe(err)}`,
+      {},
+      { cause: err },
+    );
+  } finally {
+    deps.signal.removeEventListener('abort', abort);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err && typeof err === 'object' && 'name' in err && 'message' in err)
+    return `${err.name}: ${err.message}`;
+  return String(err);
+}

@@ -1,0 +1,253 @@
+// The write-table form fields (PRODUCT.md §2.1): collected one by one as they arrive (multipart
+// parts or query parameters), each validated at once so a bad request fails before the upload
+// ends. Knows nothing about HTTP or Storage; only turns name/value pairs into WriteTableOptions.
+import { AppError } from '../errors.js';
+
+export interface TableRef {
+  tableId: string;
+  bucketId: string;
+  stage: 'in' | 'out';
+  /** Bucket name without the `c-` prefix, as POST buckets expects it. */
+  bucketName: string;
+  tableName: string;
+}
+
+export interface WriteTableOptions {
+  table: TableRef;
+  incremental: boolean;
+  delimiter: string;
+  enclosure: string;
+  escapedBy: string;
+  columns: string[] | undefined;
+  withoutHeaders: boolean;
+  ignoredLinesCount: number;
+  treatValuesAsNull: string[] | undefined;
+  createTable: boolean;
+  primaryKey: string | undefined;
+  /** undefined = the default branch. */
+  branchId: string | undefined;
+  waitSeconds: number;
+}
+
+export interface FieldCollector {
+  /** Validates one field; throws AppError(400) at once when it is invalid, unknown or repeated. */
+  add(name: string, value: string): void;
+  /** The table, as soon as a valid tableId arrived. */
+  readonly table: TableRef | undefined;
+  readonly branchId: string | undefined;
+  /** All fields are in: applies defaults and cross-field rules. */
+  finish(): WriteTableOptions;
+}
+
+const TABLE_ID = /^(in|out)\.c-([A-Za-z0-9_-]{1,96})\.([A-Za-z0-9_-]{1,96})$/;
+const BRANCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_COLUMNS = 5000;
+const ARRAY_FIELD = /^(columns|treatValuesAsNull)(\[\d*\])?$/;
+const SCALAR_FIELDS = new Set([
+  'tableId',
+  'incremental',
+  'delimiter',
+  'enclosure',
+  'escapedBy',
+  'withoutHeaders',
+  'ignoredLinesCount',
+  'createTable',
+  'primaryKey',
+  'branchId',
+  'wait',
+]);
+
+const invalid = (code: string, field: string, message: string) => new AppError(400, code, message, { field });
+
+export function createFieldCollector(limits: {
+  maxWaitSeconds: number;
+  defaultWaitSeconds: number;
+}): FieldCollector {
+  const scalars = new Map<string, string>();
+  const columns: string[] = [];
+  const nullValues: string[] = [];
+  let table: TableRef | undefined;
+  let branchId: string | undefined;
+
+  const add = (name: string, value: string) => {
+    const arrayField = ARRAY_FIELD.exec(name);
+    if (arrayField) {
+      const target = arrayField[1] === 'columns' ? columns : nullValues;
+      // `columns=a,b` is a comma list; the bracket forms carry one name each.
+      const values = arrayField[1] === 'columns' && !arrayField[2] ? value.split(',') : [value];
+      target.push(...values.map((v) => (arrayField[1] === 'columns' ? v.trim() : v)));
+      if (columns.length > MAX_COLUMNS)
+        throw invalid('importer.invalidColumns', 'columns', `At most ${MAX_COLUMNS} columns are allowed.`);
+      if (arrayField[1] === 'columns' && values.some((v) => v.trim() === '')) {
+        throw invalid('importer.invalidColumns', 'columns', 'Column names in "columns" must not be empty.');
+      }
+      return;
+    }
+    if (!SCALAR_FIELDS.has(name)) {
+      throw invalid(
+        'importer.unknownField',
+        name,
+        `Unknown field "${truncate(name)}". Known fields: data, columns, treatValuesAsNull, ${[...SCALAR_FIELDS].join(', ')}.`,
+      );
+    }
+    if (scalars.has(name))
+      throw invalid('importer.duplicateField', name, `Field "${name}" was sent more than once.`);
+    validateScalar(name, value, limits.maxWaitSeconds);
+    scalars.set(name, value);
+    if (name === 'tableId') table = parseTableId(value);
+    if (name === 'branchId') branchId = value === 'default' ? undefined : value;
+  };
+
+  return {
+    add,
+    get table() {
+      return table;
+    },
+    get branchId() {
+      return branchId;
+    },
+    finish() {
+      if (!table)
+        throw invalid(
+          'importer.missingField',
+          'tableId',
+          'Field "tableId" is required, e.g. tableId=in.c-main.users.',
+        );
+      const enclosure = scalars.get('enclosure') ?? (scalars.get('escapedBy') ? '' : '"');
+      const escapedBy = scalars.get('escapedBy') ?? '';
+      if (enclosure !== '' && escapedBy !== '') {
+        throw invalid(
+          'importer.invalidDialect',
+          'escapedBy',
+          'Use either "enclosure" or "escapedBy", not both.',
+        );
+      }
+      const wait = scalars.get('wait');
+      return {
+        table,
+        incremental: parseBoolean(scalars.get('incremental'), false),
+        delimiter: parseDelimiter(scalars.get('delimiter') ?? ','),
+        enclosure,
+        escapedBy,
+        columns: columns.length > 0 ? columns : undefined,
+        withoutHeaders: parseBoolean(scalars.get('withoutHeaders'), false),
+        ignoredLinesCount: Number(scalars.get('ignoredLinesCount') ?? 0),
+        treatValuesAsNull: nullValues.length > 0 ? nullValues : undefined,
+        createTable: parseBoolean(scalars.get('createTable'), true),
+        primaryKey: normalisePrimaryKey(scalars.get('primaryKey')),
+        branchId,
+        waitSeconds: wait === undefined ? limits.defaultWaitSeconds : Number(wait),
+      };
+    },
+  };
+}
+
+function validateScalar(name: string, value: string, maxWaitSeconds: number): void {
+  switch (name) {
+    case 'tableId':
+      parseTableId(value);
+      return;
+    case 'incremental':
+    case 'withoutHeaders':
+    case 'createTable':
+      parseBoolean(value, false, name);
+      return;
+    case 'delimiter':
+      parseDelimiter(value);
+      return;
+    case 'enclosure':
+    case 'escapedBy':
+      if ([...value].length > 1) {
+        throw invalid(
+          'importer.invalidDialect',
+          name,
+          `"${name}" must be one character or empty, got "${truncate(value)}".`,
+        );
+      }
+      return;
+    case 'ignoredLinesCount':
+      if (!/^\d{1,7}$/.test(value)) {
+        throw invalid(
+          'importer.invalidNumber',
+          name,
+          `"ignoredLinesCount" must be a whole number from 0 to 9999999.`,
+        );
+      }
+      return;
+    case 'wait':
+      if (!/^\d{1,6}$/.test(value) || Number(value) > maxWaitSeconds) {
+        throw invalid(
+          'importer.invalidNumber',
+          name,
+          `"wait" must be a whole number of seconds from 0 to ${maxWaitSeconds}.`,
+        );
+      }
+      return;
+    case 'branchId':
+      if (!BRANCH_ID.test(value)) {
+        throw invalid(
+          'importer.invalidBranchId',
+          name,
+          '"branchId" must be "default" or a branch id (letters, digits, "-", "_").',
+        );
+      }
+      return;
+    case 'primaryKey':
+      normalisePrimaryKey(value);
+      return;
+  }
+}
+
+export function parseTableId(value: string): TableRef {
+  const match = TABLE_ID.exec(value);
+  if (!match) {
+    throw invalid(
+      'importer.invalidTableId',
+      'tableId',
+      `Invalid tableId "${truncate(value)}": expected <in|out>.c-<bucket>.<table> with letters, digits, "-" and "_", e.g. in.c-main.users.`,
+    );
+  }
+  const [, stage, bucketName, tableName] = match as unknown as [string, 'in' | 'out', string, string];
+  return { tableId: value, bucketId: `${stage}.c-${bucketName}`, stage, bucketName, tableName };
+}
+
+function parseBoolean(value: string | undefined, fallback: boolean, field = ''): boolean {
+  if (value === undefined) return fallback;
+  const normalised = value.trim().toLowerCase();
+  if (normalised === '1' || normalised === 'true') return true;
+  if (normalised === '0' || normalised === 'false') return false;
+  throw invalid(
+    'importer.invalidBoolean',
+    field,
+    `"${field}" must be 1, 0, true or false, got "${truncate(value)}".`,
+  );
+}
+
+function parseDelimiter(value: string): string {
+  if (value === '\\t' || value.toLowerCase() === 'tab') return '\t';
+  if ([...value].length !== 1) {
+    throw invalid(
+      'importer.invalidDialect',
+      'delimiter',
+      `"delimiter" must be exactly one character (or "\\t"), got "${truncate(value)}".`,
+    );
+  }
+  return value;
+}
+
+function normalisePrimaryKey(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const names = value.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '')) {
+    throw invalid(
+      'importer.invalidPrimaryKey',
+      'primaryKey',
+      '"primaryKey" must be a comma-separated list of column names, e.g. id,sub_id.',
+    );
+  }
+  return names.join(',');
+}
+
+function truncate(value: string): string {
+  return value.length > 64 ? `${value.slice(0, 64)}…` : value;
+}

@@ -1,0 +1,238 @@
+// POST/PUT /write-table: receive the body, stream the `data` part to S3 through files/prepare,
+// look the table up in parallel, start exactly one import/create job once the upload is complete,
+// wait for it within the budget. The first failure anywhere aborts everything else at once.
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Context } from 'hono';
+import { AppError } from '../errors.js';
+import type { AppEnv, RequestFacts } from '../http/app-env.js';
+import { readStorageToken } from '../http/request-token.js';
+import type { UploadSlots } from '../http/upload-slots.js';
+import type { Logger } from '../logger.js';
+import type { StorageClient, StorageSession } from '../storage-api/storage-client.js';
+import type { StorageTable } from '../storage-api/storage-types.js';
+import { createByteCounter, isGzip } from './byte-counter.js';
+import { classifyBody, receiveBody } from './receive-body.js';
+import { startTableJob } from './start-table-job.js';
+import { type S3ClientFor, type UploadLimits, uploadToS3 } from './upload-to-s3.js';
+import { type JobPollSettings, waitForJob } from './wait-for-job.js';
+import { createFieldCollector } from './write-table-fields.js';
+import { renderWriteTableOutcome, type UploadedFile } from './write-table-result.js';
+
+export interface WriteTableDeps {
+  storage: StorageClient;
+  s3ClientFor: S3ClientFor;
+  uploadSlots: UploadSlots;
+  logger: Logger;
+  jobPoll: JobPollSettings;
+  limits: UploadLimits & {
+    maxFileBytes: number;
+    idleTimeoutMs: number;
+    defaultWaitSeconds: number;
+    maxWaitSeconds: number;
+  };
+  /** Observability: bytes uploaded per request, aborted uploads by reason. */
+  onUploaded?: (bytes: number, durationMs: number) => void;
+  onUploadAborted?: (reason: string) => void;
+}
+
+const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+const FILE_TAG = 'table-importer';
+
+export function createWriteTableHandler(deps: WriteTableDeps) {
+  return async (c: Context<AppEnv>) => {
+    const token = readStorageToken((name) => c.req.header(name));
+    const encoding = classifyBody(c.req.header('content-type'));
+    const declaredBytes = Number(c.req.header('content-length') ?? Number.NaN);
+    const allowance = deps.limits.maxFileBytes + (encoding === 'multipart' ? MULTIPART_OVERHEAD_BYTES : 0);
+    if (declaredBytes > allowance) {
+      throw new AppError(
+        413,
+        'importer.fileTooLarge',
+        `The file is larger than the limit of ${deps.limits.maxFileBytes} bytes (MAX_FILE_BYTES).`,
+        {
+          maxFileBytes: deps.limits.maxFileBytes,
+        },
+      );
+    }
+    const incoming = c.env?.incoming;
+    if (!incoming) throw new Error('write-table needs the Node.js HTTP adapter (c.env.incoming)');
+    const release = deps.uploadSlots.acquire();
+    try {
+      const facts = c.get('facts');
+      const { status, body, location } = await writeTable(deps, {
+        token,
+        encoding,
+        incoming,
+        query: new URL(c.req.url).searchParams,
+        runId: c.req.header('x-kbc-runid'),
+        respondAsync: /\brespond-async\b/i.test(c.req.header('prefer') ?? ''),
+        clientSignal: c.req.raw.signal,
+        facts,
+      });
+      if (location) c.header('Location', location);
+      return c.json(body, status);
+    } finally {
+      release();
+    }
+  };
+}
+
+interface WriteTableRequest {
+  token: string;
+  encoding: 'multipart' | 'raw';
+  incoming: IncomingMessage;
+  query: URLSearchParams;
+  runId: string | undefined;
+  respondAsync: boolean;
+  clientSignal: AbortSignal;
+  facts: RequestFacts;
+}
+
+async function writeTable(deps: WriteTableDeps, request: WriteTableRequest) {
+  const startedAt = Date.now();
+  const controller = new AbortController();
+  const signal = AbortSignal.any([request.clientSignal, controller.signal]);
+  let firstFailure: unknown;
+  const fail = (err: unknown) => {
+    if (firstFailure === undefined) firstFailure = err;
+    if (!controller.signal.aborted) controller.abort(err);
+  };
+  const failed = new Promise<never>((_, reject) => {
+    signal.addEventListener('abort', () => reject(firstFailure ?? clientGone()), { once: true });
+  });
+  failed.catch(() => {});
+  const guard = <T>(promise: Promise<T>): Promise<T> => {
+    promise.catch(fail);
+    return Promise.race([promise, failed]);
+  };
+
+  const fields = createFieldCollector({
+    maxWaitSeconds: deps.limits.maxWaitSeconds,
+    defaultWaitSeconds: deps.limits.defaultWaitSeconds,
+  });
+  const sessionFor = (branchId: string | undefined): StorageSession =>
+    deps.storage.session({ token: request.token, branchId, runId: request.runId, signal });
+
+  // Fail fast: look the table up as soon as its id is known, in parallel with the upload.
+  let lookup:
+    | { tableId: string; branchId: string | undefined; result: Promise<StorageTable | null> }
+    | undefined;
+  const startLookup = () => {
+    const table = fields.table;
+    if (!table || (lookup && lookup.tableId === table.tableId && lookup.branchId === fields.branchId)) return;
+    const result = sessionFor(fields.branchId).getTable(table.tableId);
+    lookup = { tableId: table.tableId, branchId: fields.branchId, result };
+    result.then((found) => {
+      if (!found && createTableRefused()) fail(tableMissing(table.tableId));
+    }, fail);
+  };
+  const createTableRefused = () => {
+    try {
+      return fields.finish().createTable === false;
+    } catch {
+      return false;
+    }
+  };
+
+  let upload: Promise<UploadedFile> | undefined;
+  const body = receiveBody({
+    encoding: request.encoding,
+    incoming: request.incoming,
+    query: request.query,
+    maxFileBytes: deps.limits.maxFileBytes,
+    idleTimeoutMs: deps.limits.idleTimeoutMs,
+    signal,
+    onField(name, value) {
+      fields.add(name, value);
+      if (name === 'tableId' || name === 'branchId') startLookup();
+      if (name === 'tableId') request.facts.tableId = value;
+    },
+    onData(stream) {
+      upload = uploadData(stream);
+      upload.catch(fail);
+    },
+  });
+
+  async function uploadData(stream: Readable): Promise<UploadedFile> {
+    const counter = createByteCounter(deps.limits.maxFileBytes);
+    const piping = pipeline(stream, counter, { signal });
+    piping.catch(fail);
+    const head = await Promise.race([counter.head, failed]);
+    if (head.length === 0) {
+      throw new AppError(400, 'importer.emptyData', 'The "data" file is empty: send at least a header row.');
+    }
+    const compressed = isGzip(head);
+    const baseName = fields.table?.tableName ?? 'data';
+    const uploadStartedAt = Date.now();
+    const file = await sessionFor(undefined).prepareFile({
+      name: `${baseName}.csv${compressed ? '.gz' : ''}`,
+      tags: [FILE_TAG],
+    });
+    request.facts.fileId = file.id;
+    try {
+      await uploadToS3(counter, file, {
+        s3ClientFor: deps.s3ClientFor,
+        limits: deps.limits,
+        signal,
+        onAbortFailure: (err) =>
+          deps.logger.debug({ err, fileId: file.id }, 'S3 upload abort failed (best effort)'),
+      });
+      await piping;
+    } catch (err) {
+      deps.onUploadAborted?.(err instanceof AppError ? err.code : 'error');
+      throw err;
+    }
+    request.facts.bytes = counter.bytes;
+    deps.onUploaded?.(counter.bytes, Date.now() - uploadStartedAt);
+    return { id: file.id, name: file.name, sizeBytes: counter.bytes, compressed };
+  }
+
+  await guard(body);
+  if (!upload)
+    throw new AppError(
+      400,
+      'importer.missingData',
+      'The request has no "data" part: send the CSV as -F data=@file.csv.',
+    );
+  const uploaded = await guard(upload);
+  const uploadMs = Date.now() - startedAt;
+  const options = fields.finish();
+  startLookup();
+  const existing = await guard((lookup as NonNullable<typeof lookup>).result);
+
+  // From here on the job may exist: no more aborting on our side, only waiting.
+  const session = sessionFor(options.branchId);
+  const started = await startTableJob(session, options, existing, uploaded.id);
+  request.facts.jobId = started.job.id;
+  const jobStartedAt = Date.now();
+  const budgetMs = request.respondAsync ? 0 : options.waitSeconds * 1000;
+  const job = await waitForJob(session, started.job, { ...deps.jobPoll, budgetMs, signal });
+  const rendered = renderWriteTableOutcome({
+    tableId: options.table.tableId,
+    tableCreated: started.tableCreated,
+    incremental: options.incremental,
+    file: uploaded,
+    job,
+    timings: { uploadMs, jobMs: Date.now() - jobStartedAt, totalMs: Date.now() - startedAt },
+  });
+  request.facts.outcome = job.status;
+  return { ...rendered, location: rendered.status === 202 ? job.url : undefined };
+}
+
+function tableMissing(tableId: string): AppError {
+  return new AppError(
+    404,
+    'storage.tables.notFound',
+    `The table "${tableId}" does not exist and createTable=0.`,
+  );
+}
+
+function clientGone(): AppError {
+  return new AppError(
+    499,
+    'importer.clientDisconnected',
+    'The client disconnected before the import started.',
+  );
+}
