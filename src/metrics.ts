@@ -36,12 +36,12 @@ const PREFIX = 'table_importer_';
 export const UNMATCHED_ROUTE = 'unmatched';
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-// Seconds. Requests span 5 ms (/health) to a 30-minute job wait; uploads and job waits are bounded
-// by the same 30 minutes (JOB_WAIT_SECONDS default), so the top bucket is 1800 s for all three.
+// Seconds. Requests span 5 ms (/health) to a 30-minute job wait (JOB_WAIT_SECONDS default, up to
+// an hour when a caller asks for a longer `wait`); uploads of a few GiB take minutes to ~30 minutes.
 const REQUEST_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800,
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600,
 ];
-const LONG_OPERATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800];
+const LONG_OPERATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 
 export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   const registry = new Registry();
