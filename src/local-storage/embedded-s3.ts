@@ -1,0 +1,97 @@
+// The embedded S3 of the local Storage stand-in: an s3rver on its own port with one bucket whose
+// objects live under `<dataDir>/s3`, plus the stand-in's own S3 client that reads uploads back.
+// It hands out no credentials and knows nothing about Storage files; routes/files.ts does that.
+import { createWriteStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+
+/** s3rver rejects unknown access key ids and checks no signatures; this is its built-in pair. */
+export const EMBEDDED_S3_ACCESS_KEY_ID = 'S3RVER';
+const EMBEDDED_S3_SECRET = 'S3RVER';
+
+export interface EmbeddedS3Object {
+  body: Readable;
+  sizeBytes: number | undefined;
+}
+
+export interface EmbeddedS3 {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  /** Copies an object to `destination`; undefined when the object does not exist. */
+  downloadObject(key: string, destination: string): Promise<{ sizeBytes: number } | undefined>;
+  /** Opens an object for streaming; undefined when it does not exist. */
+  openObject(key: string): Promise<EmbeddedS3Object | undefined>;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedS3Options {
+  directory: string;
+  host: string;
+  port: number;
+  bucket?: string;
+  region?: string;
+}
+
+export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
+  const bucket = options.bucket ?? 'kbc-local-files';
+  const region = options.region ?? 'us-east-1';
+  await mkdir(options.directory, { recursive: true });
+  const server = new S3rver({
+    address: options.host,
+    port: options.port,
+    directory: options.directory,
+    silent: true,
+    configureBuckets: [{ name: bucket }],
+  });
+  const address = await server.run();
+  const endpoint = `http://${advertisedHost(options.host)}:${address.port}`;
+  const client = new S3Client({
+    region,
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: EMBEDDED_S3_ACCESS_KEY_ID, secretAccessKey: EMBEDDED_S3_SECRET },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+
+  const openObject = async (key: string): Promise<EmbeddedS3Object | undefined> => {
+    try {
+      const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return { body: response.Body as Readable, sizeBytes: response.ContentLength };
+    } catch (err) {
+      if (
+        err instanceof S3ServiceException &&
+        (err.name === 'NoSuchKey' || err.$metadata.httpStatusCode === 404)
+      ) {
+        return undefined;
+      }
+      throw err;
+    }
+  };
+
+  return {
+    endpoint,
+    bucket,
+    region,
+    openObject,
+    async downloadObject(key, destination) {
+      const object = await openObject(key);
+      if (!object) return undefined;
+      await pipeline(object.body, createWriteStream(destination));
+      return { sizeBytes: (await stat(destination)).size };
+    },
+    async close() {
+      client.destroy();
+      await server.close();
+    },
+  };
+}
+
+function advertisedHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

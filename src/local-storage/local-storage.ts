@@ -1,0 +1,147 @@
+// The local Storage stand-in, assembled: metadata, the DuckDB table store, the embedded S3, the job
+// runner and the Hono API (routes relative to /v2/storage). `createLocalStorage` is what local mode
+// mounts on the importer's server; `startLocalStorageServer` serves it alone, for tests.
+import { mkdir, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { type ServerType, serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { Logger } from '../logger.js';
+import { createTokenRegistry, type LocalStorageToken } from './auth.js';
+import { type EmbeddedS3, startEmbeddedS3 } from './embedded-s3.js';
+import { createJobRunner, markInterruptedJobs } from './job-runner.js';
+import { openMetadataStore } from './metadata-store.js';
+import { createStorageApp } from './storage-app.js';
+import { MOUNT_PATH } from './storage-response.js';
+import { createTableJobs, reconcileInterruptedJobs } from './table-jobs.js';
+import { openTableStore, type TableStore } from './table-store.js';
+
+export type { BucketPermission, LocalStorageToken } from './auth.js';
+
+export interface LocalStorageOptions {
+  /** Everything persists here: metadata.json, tables.duckdb, s3/ (objects), tmp/ (scratch). */
+  dataDir: string;
+  /** At least one master token; extra tokens may carry per-bucket permissions. */
+  tokens: LocalStorageToken[];
+  /** Port of the embedded S3; 0 picks a free one. */
+  s3Port: number;
+  /** Address the embedded S3 binds to and advertises; default 127.0.0.1. */
+  s3Host?: string;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+export interface LocalStorage {
+  /** Routes relative to /v2/storage: mount with `app.route('/v2/storage', api)`. */
+  api: Hono;
+  /** Where clients send their uploads (the real prepare response has no endpoint). */
+  s3Endpoint: string;
+  /** Lets running jobs finish, marks queued ones interrupted, stops S3 and closes DuckDB. */
+  close(): Promise<void>;
+}
+
+export async function createLocalStorage(options: LocalStorageOptions): Promise<LocalStorage> {
+  const now = options.now ?? (() => new Date());
+  const tokens = createTokenRegistry(options.tokens);
+  const tempDir = join(options.dataDir, 'tmp');
+  await mkdir(options.dataDir, { recursive: true });
+  await rm(tempDir, { recursive: true, force: true });
+  await mkdir(tempDir, { recursive: true });
+
+  const metadata = await openMetadataStore({ dataDir: options.dataDir, now });
+  const cleanups: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((err: unknown) => options.logger?.error({ err }, 'local storage close failed'));
+    }
+  };
+  try {
+    const tableStore: TableStore = await openTableStore({ dbPath: join(options.dataDir, 'tables.duckdb') });
+    cleanups.push(() => tableStore.close());
+    const interrupted = markInterruptedJobs(metadata, now());
+    if (interrupted.length > 0) {
+      options.logger?.warn({ jobIds: interrupted.map((job) => job.id) }, 'marked interrupted jobs as failed');
+    }
+    await reconcileInterruptedJobs(interrupted, { metadata, tableStore, logger: options.logger });
+
+    const s3: EmbeddedS3 = await startEmbeddedS3({
+      directory: join(options.dataDir, 's3'),
+      host: options.s3Host ?? '127.0.0.1',
+      port: options.s3Port,
+    });
+    cleanups.push(() => s3.close());
+    const jobs = createJobRunner({ metadata, logger: options.logger, now });
+    cleanups.push(() => jobs.close());
+    const tableJobs = createTableJobs({ metadata, tableStore, s3, tempDir, now });
+    const api = createStorageApp({
+      metadata,
+      tableStore,
+      s3,
+      jobs,
+      tableJobs,
+      tokens,
+      logger: options.logger,
+      now,
+    });
+
+    let closing: Promise<void> | undefined;
+    return {
+      api,
+      s3Endpoint: s3.endpoint,
+      close: () => {
+        closing ??= closeAll().then(() => metadata.save());
+        return closing;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+export interface LocalStorageServer {
+  /** Base URL of the stack, e.g. `http://127.0.0.1:41234`; the API is at `${url}/v2/storage`. */
+  url: string;
+  s3Endpoint: string;
+  close(): Promise<void>;
+}
+
+/** The stand-in on its own HTTP server (port 0 = any free port), for tests. */
+export async function startLocalStorageServer(
+  options: LocalStorageOptions & { port?: number; host?: string },
+): Promise<LocalStorageServer> {
+  const storage = await createLocalStorage(options);
+  const host = options.host ?? '127.0.0.1';
+  const app = new Hono();
+  app.route(MOUNT_PATH, storage.api);
+  let server: ServerType;
+  try {
+    server = await listen(app, options.port ?? 0, host);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    s3Endpoint: storage.s3Endpoint,
+    async close() {
+      await new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      });
+      await storage.close();
+    },
+  };
+}
+
+function listen(app: Hono, port: number, host: string): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port, hostname: host });
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

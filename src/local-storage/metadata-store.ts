@@ -1,0 +1,183 @@
+// Durable metadata of the local Storage stand-in (buckets, tables, files, jobs, id counters) as one
+// JSON document under dataDir, replaced atomically (write temp, fsync, rename) on every save. Table
+// rows live in DuckDB (table-store.ts), not here. A small document keeps restarts trivial and the
+// state human-readable; saves are serialised and coalesced, so callers just mutate and `await save()`.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatStorageTime } from './storage-response.js';
+
+export type JobStatus = 'waiting' | 'processing' | 'success' | 'error';
+
+export interface BucketRecord {
+  id: string;
+  name: string;
+  displayName: string;
+  stage: 'in' | 'out';
+  description: string;
+  created: string;
+}
+
+export interface TableRecord {
+  id: string;
+  bucketId: string;
+  name: string;
+  columns: string[];
+  primaryKey: string[];
+  created: string;
+  lastImportDate: string | null;
+  lastChangeDate: string | null;
+  rowsCount: number;
+  dataSizeBytes: number;
+}
+
+export interface CreatorTokenRecord {
+  id: string;
+  description: string;
+}
+
+export interface FileRecord {
+  id: number;
+  name: string;
+  key: string;
+  created: string;
+  sizeBytes: number | null;
+  contentType: string;
+  isPublic: boolean;
+  isSliced: boolean;
+  isEncrypted: boolean;
+  isPermanent: boolean;
+  notify: boolean;
+  tags: string[];
+  runId: string | null;
+  runIds: string[];
+  creatorToken: CreatorTokenRecord;
+}
+
+export interface JobMetrics {
+  inCompressed: boolean;
+  inBytes: number;
+  inBytesUncompressed: number;
+  outCompressed: boolean;
+  outBytes: number;
+  outBytesUncompressed: number;
+}
+
+export interface JobRecord {
+  id: number;
+  status: JobStatus;
+  operationName: 'tableCreate' | 'tableImport';
+  /** Public `tableId`: null for a tableCreate until it succeeds. */
+  tableId: string | null;
+  /** The table the job writes; jobs on the same target run one at a time. */
+  targetTableId: string;
+  operationParams: Record<string, unknown>;
+  createdTime: string;
+  startTime: string | null;
+  endTime: string | null;
+  runId: string | null;
+  results: Record<string, unknown> | null;
+  creatorToken: CreatorTokenRecord;
+  metrics: JobMetrics;
+  error?: { code: string; message: string; exceptionId: string };
+}
+
+/** Timestamps are stored already in Storage format (storage-response.ts formatStorageTime). */
+export interface MetadataState {
+  version: 1;
+  projectCreated: string;
+  /** Signs the download URLs handed out in file resources. */
+  urlSigningSecret: string;
+  lastFileId: number;
+  lastJobId: number;
+  buckets: Record<string, BucketRecord>;
+  tables: Record<string, TableRecord>;
+  files: Record<string, FileRecord>;
+  jobs: Record<string, JobRecord>;
+}
+
+export interface MetadataStore {
+  /** Mutate freely, then `await save()` before answering. */
+  readonly state: MetadataState;
+  nextFileId(): number;
+  nextJobId(): number;
+  save(): Promise<void>;
+}
+
+const FILE_NAME = 'metadata.json';
+
+export async function openMetadataStore(options: {
+  dataDir: string;
+  now?: () => Date;
+}): Promise<MetadataStore> {
+  await mkdir(options.dataDir, { recursive: true });
+  const path = join(options.dataDir, FILE_NAME);
+  const state = (await readState(path)) ?? createEmptyState((options.now ?? (() => new Date()))());
+  let queued: Promise<void> | undefined;
+  let tail: Promise<void> = Promise.resolve();
+  let tempCounter = 0;
+
+  const store: MetadataStore = {
+    state,
+    nextFileId: () => ++state.lastFileId,
+    nextJobId: () => ++state.lastJobId,
+    save() {
+      if (queued) return queued;
+      const write = tail
+        .catch(() => undefined)
+        .then(() => {
+          queued = undefined;
+          tempCounter += 1;
+          return writeAtomically(path, `${path}.${process.pid}.${tempCounter}.tmp`, JSON.stringify(state));
+        });
+      queued = write;
+      tail = write;
+      return write;
+    },
+  };
+  await store.save();
+  return store;
+}
+
+async function readState(path: string): Promise<MetadataState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const parsed = JSON.parse(text) as MetadataState;
+  if (parsed.version !== 1) throw new Error(`Unsupported local Storage metadata version in ${path}`);
+  return parsed;
+}
+
+function createEmptyState(now: Date): MetadataState {
+  return {
+    version: 1,
+    projectCreated: formatStorageTime(now),
+    urlSigningSecret: randomBytes(32).toString('hex'),
+    lastFileId: 0,
+    lastJobId: 0,
+    buckets: {},
+    tables: {},
+    files: {},
+    jobs: {},
+  };
+}
+
+async function writeAtomically(path: string, tempPath: string, content: string): Promise<void> {
+  const handle = await open(tempPath, 'w');
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tempPath, path);
+  } catch (err) {
+    await rm(tempPath, { force: true });
+    throw err;
+  }
+}

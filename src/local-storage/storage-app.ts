@@ -1,0 +1,47 @@
+// The Hono app of the local Storage stand-in, with routes relative to /v2/storage: every route under
+// both `/…` and `/branch/{branchId}/…`, token authentication, and the one error handler that renders
+// StorageError bodies (unknown errors: logged, generic 500). Builds no stores; they come in as deps.
+import { Hono } from 'hono';
+import { authenticateRequest } from './auth.js';
+import { registerBranchRoutes, requireDefaultBranch } from './routes/branches.js';
+import { registerBucketRoutes } from './routes/buckets.js';
+import { registerDataPreviewRoutes } from './routes/data-preview.js';
+import { registerFileDownloadRoute, registerFileRoutes } from './routes/files.js';
+import { registerJobRoutes } from './routes/jobs.js';
+import { registerTableImportRoutes } from './routes/table-import.js';
+import { registerTableRoutes } from './routes/tables.js';
+import { registerTokenRoutes } from './routes/tokens.js';
+import type { StorageDeps, StorageEnv } from './storage-deps.js';
+import { StorageError } from './storage-error.js';
+import { createExceptionId, sendInternalError, sendStorageError } from './storage-response.js';
+
+export function createStorageApp(deps: StorageDeps): Hono {
+  const routes = new Hono<StorageEnv>();
+  // Registered before authentication: a download link carries its own signature, like presigned S3.
+  registerFileDownloadRoute(routes, deps);
+  routes.use('*', authenticateRequest(deps.tokens));
+  routes.use('*', requireDefaultBranch());
+  registerTokenRoutes(routes, deps);
+  registerBranchRoutes(routes, deps);
+  registerBucketRoutes(routes, deps);
+  registerTableRoutes(routes, deps);
+  registerTableImportRoutes(routes, deps);
+  registerDataPreviewRoutes(routes, deps);
+  registerFileRoutes(routes, deps);
+  registerJobRoutes(routes, deps);
+
+  const api = new Hono();
+  api.route('/branch/:branchId', routes);
+  api.route('/', routes);
+  // A catch-all route rather than notFound(): it still applies when the app is mounted elsewhere.
+  api.all('*', (c) => {
+    throw new StorageError(404, 'storage.notFound', `No such endpoint: ${c.req.method} ${c.req.path}`);
+  });
+  api.onError((err, c) => {
+    if (err instanceof StorageError) return sendStorageError(err);
+    const exceptionId = createExceptionId();
+    deps.logger?.error({ err, exceptionId, method: c.req.method, path: c.req.path }, 'local storage error');
+    return sendInternalError(exceptionId);
+  });
+  return api;
+}

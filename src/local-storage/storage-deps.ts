@@ -1,0 +1,22 @@
+// What the local Storage stand-in's routes receive: its stores, runners and clock, built once by
+// local-storage.ts. Types only.
+import type { Logger } from '../logger.js';
+import type { AuthEnv, TokenRegistry } from './auth.js';
+import type { EmbeddedS3 } from './embedded-s3.js';
+import type { JobRunner } from './job-runner.js';
+import type { MetadataStore } from './metadata-store.js';
+import type { TableJobs } from './table-jobs.js';
+import type { TableStore } from './table-store.js';
+
+export interface StorageDeps {
+  metadata: MetadataStore;
+  tableStore: TableStore;
+  s3: EmbeddedS3;
+  jobs: JobRunner;
+  tableJobs: TableJobs;
+  tokens: TokenRegistry;
+  logger?: Logger;
+  now: () => Date;
+}
+
+export type StorageEnv = AuthEnv;
