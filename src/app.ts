@@ -5,10 +5,12 @@ import { AppError } from './errors.js';
 import type { AppEnv } from './http/app-env.js';
 import { requestLog } from './http/request-log.js';
 import type { Logger } from './logger.js';
+import { type Metrics, metricsHandler, metricsMiddleware } from './metrics.js';
 import { createWriteTableHandler, type WriteTableDeps } from './write-table/write-table.js';
 
 export interface AppDeps {
   logger: Logger;
+  metrics: Metrics;
   writeTable?: WriteTableDeps;
   /** Local mode: the embedded Storage API stand-in, served under /v2/storage on the same server. */
   localStorageApi?: Hono;
@@ -16,9 +18,11 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use(metricsMiddleware(deps.metrics));
   app.use(requestLog(deps.logger));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/metrics', metricsHandler(deps.metrics));
   if (deps.writeTable) {
     const writeTable = createWriteTableHandler(deps.writeTable);
     app.post('/write-table', writeTable);

@@ -9,6 +9,7 @@ import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createUploadSlots } from './http/upload-slots.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
 import { createS3ClientFor } from './s3/s3-client-for.js';
 import { createStorageClient, type StorageClientDeps } from './storage-api/storage-client.js';
 import { DEFAULT_JOB_POLL, type JobPollSettings } from './write-table/wait-for-job.js';
@@ -25,6 +26,8 @@ export interface ServiceOverrides {
   retryPolicy?: StorageClientDeps['retryPolicy'];
   /** Local mode: extra tokens for the stand-in (tests reach accessDenied with them). */
   localTokens?: LocalTokenOption[];
+  /** Node process metrics (RSS, heap, event loop) on /metrics; only the real process turns this on. */
+  processMetrics?: boolean;
 }
 
 type LocalTokenOption = {
@@ -59,11 +62,19 @@ export async function startService(
     closeLocalStorage = () => local.close();
   }
   const storageUrl = () => config.kbcUrl ?? ownUrl;
+  const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? false });
   const app = createApp({
     logger,
+    metrics,
     localStorageApi,
     writeTable: {
-      storage: createStorageClient({ baseUrl: storageUrl, retryPolicy: overrides.retryPolicy }),
+      metrics,
+      storage: createStorageClient({
+        baseUrl: storageUrl,
+        retryPolicy: overrides.retryPolicy,
+        onCall: (endpoint, status) => metrics.storageCalls.inc({ endpoint, status: String(status) }),
+        onRetry: (endpoint) => metrics.retries.inc({ endpoint }),
+      }),
       s3ClientFor: createS3ClientFor(s3Endpoint),
       uploadSlots: createUploadSlots(config.maxConcurrentUploads),
       logger,
@@ -103,6 +114,8 @@ export async function startService(
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // Connections still open after the grace period (a client holding a body) are cut.
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
       });
       await closeLocalStorage();
     },
@@ -137,7 +150,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const service = await startService(config, logger);
+  const service = await startService(config, logger, { processMetrics: true });
   logger.info({ url: service.url, mode: config.mode }, 'table importer listening');
   printBanner(config, service);
   const stop = async () => {

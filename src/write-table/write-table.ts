@@ -10,6 +10,7 @@ import type { AppEnv, RequestFacts } from '../http/app-env.js';
 import { readStorageToken } from '../http/request-token.js';
 import type { UploadSlots } from '../http/upload-slots.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { StorageClient, StorageSession } from '../storage-api/storage-client.js';
 import type { StorageTable } from '../storage-api/storage-types.js';
 import { createByteCounter, isGzip } from './byte-counter.js';
@@ -32,9 +33,7 @@ export interface WriteTableDeps {
     defaultWaitSeconds: number;
     maxWaitSeconds: number;
   };
-  /** Observability: bytes uploaded per request, aborted uploads by reason. */
-  onUploaded?: (bytes: number, durationMs: number) => void;
-  onUploadAborted?: (reason: string) => void;
+  metrics: Metrics;
 }
 
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
@@ -59,6 +58,7 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
     const incoming = c.env?.incoming;
     if (!incoming) throw new Error('write-table needs the Node.js HTTP adapter (c.env.incoming)');
     const release = deps.uploadSlots.acquire();
+    deps.metrics.uploadsInFlight.inc();
     try {
       const facts = c.get('facts');
       const { status, body, location } = await writeTable(deps, {
@@ -74,6 +74,7 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
       if (location) c.header('Location', location);
       return c.json(body, status);
     } finally {
+      deps.metrics.uploadsInFlight.dec();
       release();
     }
   };
@@ -181,11 +182,12 @@ async function writeTable(deps: WriteTableDeps, request: WriteTableRequest) {
       });
       await piping;
     } catch (err) {
-      deps.onUploadAborted?.(err instanceof AppError ? err.code : 'error');
+      deps.metrics.abortedUploads.inc({ reason: abortReason(err, request.clientSignal) });
       throw err;
     }
     request.facts.bytes = counter.bytes;
-    deps.onUploaded?.(counter.bytes, Date.now() - uploadStartedAt);
+    deps.metrics.uploadedBytes.inc(counter.bytes);
+    deps.metrics.uploadDuration.observe((Date.now() - uploadStartedAt) / 1000);
     return { id: file.id, name: file.name, sizeBytes: counter.bytes, compressed };
   }
 
@@ -209,6 +211,7 @@ async function writeTable(deps: WriteTableDeps, request: WriteTableRequest) {
   const jobStartedAt = Date.now();
   const budgetMs = request.respondAsync ? 0 : options.waitSeconds * 1000;
   const job = await waitForJob(session, started.job, { ...deps.jobPoll, budgetMs, signal });
+  deps.metrics.jobWaitDuration.observe((Date.now() - jobStartedAt) / 1000);
   const rendered = renderWriteTableOutcome({
     tableId: options.table.tableId,
     tableCreated: started.tableCreated,
@@ -219,6 +222,14 @@ async function writeTable(deps: WriteTableDeps, request: WriteTableRequest) {
   });
   request.facts.outcome = job.status;
   return { ...rendered, location: rendered.status === 202 ? job.url : undefined };
+}
+
+function abortReason(err: unknown, clientSignal: AbortSignal): string {
+  if (clientSignal.aborted) return 'client-disconnect';
+  if (!(err instanceof AppError)) return 'error';
+  if (err.status === 413) return 'too-large';
+  if (err.status === 408) return 'idle-timeout';
+  return err.status >= 500 ? 'upstream' : 'rejected';
 }
 
 function tableMissing(tableId: string): AppError {

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { CONFIG_VARIABLES, type Config, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
 
 const MIB = 1024 * 1024;
 /** Node, the SDKs and sockets, rounded up from the ~80 MiB written in fly.toml. */
@@ -89,7 +90,7 @@ describe('fly.toml', () => {
     expect(seconds(check.timeout, 'timeout')).toBeLessThan(seconds(check.interval, 'interval'));
     expect(seconds(check.grace_period, 'grace_period')).toBeGreaterThan(0);
 
-    const app = createApp({ logger: createLogger('silent') });
+    const app = createApp({ logger: createLogger('silent'), metrics: createMetrics() });
     const response = await app.request(check.path as string, {
       method: 'GET',
       headers: { 'X-Forwarded-Proto': 'https' },

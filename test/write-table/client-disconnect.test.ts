@@ -1,0 +1,40 @@
+// A client that goes away mid-upload: the S3 upload is abandoned, no job is started, and the
+// server is fine for the next request.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { multipart, writeTable } from '../support/http-client.js';
+import { type LocalService, startLocalService } from '../support/local-service.js';
+import { chunk, fieldPart, fileHeader, multipartHead, openRaw } from '../support/raw-socket.js';
+
+describe('client disconnect mid-upload', () => {
+  let service: LocalService;
+  beforeAll(async () => {
+    service = await startLocalService({ UPLOAD_PART_BYTES: String(5 * 1024 * 1024) });
+  });
+  afterAll(() => service.close());
+
+  it('starts no job and leaves the server healthy', async () => {
+    const boundary = 'gone';
+    const raw = await openRaw(service.url);
+    await raw.write(multipartHead('/write-table', service.token, boundary));
+    await raw.write(chunk(fieldPart(boundary, 'tableId', 'in.c-dc.t') + fileHeader(boundary) + 'id,name\n'));
+    for (let i = 0; i < 12; i += 1) await raw.write(chunk(Buffer.alloc(1024 * 1024, '1,a\n')));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    raw.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    expect(await service.listJobs()).toEqual([]);
+    const missing = await service.storage('tables/in.c-dc.t');
+    expect(missing.status).toBe(404);
+    const { status } = await writeTable(
+      service.url,
+      service.token,
+      multipart([['tableId', 'in.c-dc.t']], 'id,name\n1,a\n'),
+    );
+    expect(status).toBe(200);
+    expect(await service.previewRows('in.c-dc.t')).toEqual([
+      ['id', 'name'],
+      ['1', 'a'],
+    ]);
+    expect(service.logs.some((line) => line.includes('"status":500'))).toBe(false);
+  });
+});
