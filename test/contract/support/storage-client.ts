@@ -6,7 +6,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import type { StorageTarget } from './storage-target.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+/** Response bodies are asserted field by field, so they stay untyped. */
 export type Json = any;
 
 export interface ApiResponse {
@@ -110,7 +110,8 @@ export function createContractClient(target: StorageTarget) {
           new PutObjectCommand({
             Bucket: prepared.uploadParams.bucket,
             Key: prepared.uploadParams.key,
-            Body: content,
+            Body: typeof content === 'string' ? Buffer.from(content) : content,
+            ContentLength: typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength,
             ACL: prepared.uploadParams.acl,
             ContentDisposition: `attachment; filename=${prepared.name};`,
             ...(sse ? { ServerSideEncryption: sse } : {}),
