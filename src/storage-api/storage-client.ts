@@ -10,10 +10,12 @@ import {
   type RetryPolicy,
 } from './retry-policy.js';
 import {
+  isUncertainOutcome,
   networkErrorToAppError,
   type StorageErrorBody,
   StorageHttpError,
   storageHttpErrorToAppError,
+  UncertainOutcomeError,
 } from './storage-errors.js';
 import type {
   PrepareFileParams,
@@ -52,6 +54,8 @@ export interface StorageSession {
   createTableAsync(bucketId: string, params: TableCreateParams): Promise<StorageJob>;
   importTableAsync(tableId: string, params: TableImportParams): Promise<StorageJob>;
   getJob(jobId: number): Promise<StorageJob>;
+  /** Newest first. */
+  listJobs(limit: number): Promise<StorageJob[]>;
 }
 
 export interface StorageClient {
@@ -123,6 +127,8 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
     } catch (err) {
       if (context.signal.aborted) throw context.signal.reason;
       const cause = err instanceof AbortError ? err.originalError : err;
+      if (!options.idempotent && isUncertainOutcome(cause))
+        throw new UncertainOutcomeError(options.endpoint, cause);
       if (cause instanceof StorageHttpError) throw storageHttpErrorToAppError(options.endpoint, cause);
       throw networkErrorToAppError(options.endpoint, cause);
     }
@@ -192,6 +198,13 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
             endpoint: 'jobs/detail',
             method: 'GET',
             path: `/v2/storage/jobs/${jobId}`,
+            idempotent: true,
+          }),
+        listJobs: (limit) =>
+          call<StorageJob[]>(context, {
+            endpoint: 'jobs/list',
+            method: 'GET',
+            path: `/v2/storage/jobs?limit=${limit}`,
             idempotent: true,
           }),
       };

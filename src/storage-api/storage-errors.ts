@@ -50,3 +50,30 @@ export function networkErrorToAppError(endpoint: string, err: unknown): AppError
     { cause: err },
   );
 }
+
+/**
+ * A job-starting POST failed in a way where Storage may still have created the job (connection
+ * lost after sending, timeout, a 5xx that is not a Storage error body). Never re-POST on this:
+ * look the job up instead.
+ */
+export class UncertainOutcomeError extends AppError {
+  constructor(endpoint: string, cause: unknown) {
+    super(
+      502,
+      'importer.importOutcomeUnknown',
+      `Keboola Storage API did not confirm ${endpoint}; the job may or may not have started.`,
+      {},
+      { cause },
+    );
+    this.name = 'UncertainOutcomeError';
+  }
+}
+
+/** True when a failed POST may still have reached Storage and started its job. */
+export function isUncertainOutcome(err: unknown): boolean {
+  if (err instanceof StorageHttpError) {
+    const isStorageErrorBody = Boolean(err.body.code || err.body.exceptionId);
+    return err.status >= 500 && !isStorageErrorBody;
+  }
+  return !(err instanceof SyntaxError);
+}
