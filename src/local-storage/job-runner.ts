@@ -22,6 +22,8 @@ export interface JobRunner {
 }
 
 export const JOB_INTERRUPTED_CODE = 'storage.jobInterrupted';
+/** Finished jobs kept for GET jobs; older ones are forgotten so the metadata document stays small. */
+const MAX_RETAINED_FINISHED_JOBS = 1000;
 
 export function createJobRunner(deps: {
   metadata: MetadataStore;
@@ -34,6 +36,7 @@ export function createJobRunner(deps: {
 
   const finish = async (job: JobRecord) => {
     job.endTime = formatStorageTime(now());
+    pruneFinishedJobs(deps.metadata, MAX_RETAINED_FINISHED_JOBS);
     await deps.metadata.save();
   };
 
@@ -89,6 +92,15 @@ export function createJobRunner(deps: {
       if (markInterruptedJobs(deps.metadata, now()).length > 0) await deps.metadata.save();
     },
   };
+}
+
+function pruneFinishedJobs(metadata: MetadataStore, keep: number): void {
+  const finished = Object.values(metadata.state.jobs).filter(
+    (job) => job.status === 'success' || job.status === 'error',
+  );
+  if (finished.length <= keep) return;
+  finished.sort((a, b) => a.id - b.id);
+  for (const job of finished.slice(0, finished.length - keep)) delete metadata.state.jobs[String(job.id)];
 }
 
 /** Jobs left `waiting`/`processing` by a crash or shutdown become errors, never silently lost. */

@@ -90,8 +90,8 @@ export function createTableJobs(deps: TableJobsDeps): TableJobs {
           rowsCount: created.rowsCount,
           dataSizeBytes: created.dataSizeBytes,
         };
+        // Saved together with the job's success by the runner: one atomic write for both.
         metadata.state.tables[tableId] = table;
-        await metadata.save();
         return { tableId, results: presentTable(table, metadata.state, request.origin) };
       });
     },
@@ -107,7 +107,6 @@ export function createTableJobs(deps: TableJobsDeps): TableJobs {
         table.dataSizeBytes = imported.dataSizeBytes;
         table.lastImportDate = time;
         table.lastChangeDate = time;
-        await metadata.save();
         return {
           tableId: table.id,
           results: {
