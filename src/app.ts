@@ -3,6 +3,7 @@
 import { Hono } from 'hono';
 import { AppError } from './errors.js';
 import type { AppEnv } from './http/app-env.js';
+import type { Drain } from './http/drain.js';
 import { requestLog } from './http/request-log.js';
 import type { Logger } from './logger.js';
 import { type Metrics, metricsHandler, metricsMiddleware } from './metrics.js';
@@ -14,12 +15,15 @@ export interface AppDeps {
   writeTable?: WriteTableDeps;
   /** Local mode: the embedded Storage API stand-in, served under /v2/storage on the same server. */
   localStorageApi?: Hono;
+  /** Graceful shutdown: refuses new requests while draining (the stand-in and /metrics stay served). */
+  drain?: Drain;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(metricsMiddleware(deps.metrics));
   app.use(requestLog(deps.logger));
+  if (deps.drain) app.use(deps.drain.guard({ exceptPaths: ['/v2/storage', '/metrics'] }));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.get('/metrics', metricsHandler(deps.metrics));

@@ -3,26 +3,37 @@
 // receives them as dependencies.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { constants as osConstants } from 'node:os';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
 import { createUploadSlots } from './http/upload-slots.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createS3ClientFor } from './s3/s3-client-for.js';
 import { createStorageClient, type StorageClientDeps } from './storage-api/storage-client.js';
+import { DEFAULT_JOB_SEARCH, type JobSearchSettings } from './write-table/find-started-job.js';
 import { DEFAULT_JOB_POLL, type JobPollSettings } from './write-table/wait-for-job.js';
 
 export interface RunningService {
   url: string;
   /** The Storage API the importer talks to (in local mode: this same server). */
   storageUrl: string;
+  /** Stops at once: in-flight requests get 2 s, then their connections are cut. */
   close(): Promise<void>;
+  /**
+   * Graceful stop: new requests get 503 `importer.shuttingDown`; in-flight ones get `drainMs` to
+   * finish (then uploads are refused and job waits answer 202); then the server closes and, in
+   * local mode, the Storage stand-in (which served the importer until then) and its S3 close.
+   */
+  shutdown(options: { drainMs: number }): Promise<DrainOutcome>;
 }
 
 export interface ServiceOverrides {
   jobPoll?: JobPollSettings;
+  jobSearch?: JobSearchSettings;
   retryPolicy?: StorageClientDeps['retryPolicy'];
   /** Local mode: extra tokens for the stand-in (tests reach accessDenied with them). */
   localTokens?: LocalTokenOption[];
@@ -63,12 +74,15 @@ export async function startService(
   }
   const storageUrl = () => config.kbcUrl ?? ownUrl;
   const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? false });
+  const drain = createDrain();
   const app = createApp({
     logger,
     metrics,
     localStorageApi,
+    drain,
     writeTable: {
       metrics,
+      drainDeadline: drain.deadline,
       storage: createStorageClient({
         baseUrl: storageUrl,
         retryPolicy: overrides.retryPolicy,
@@ -79,6 +93,7 @@ export async function startService(
       uploadSlots: createUploadSlots(config.maxConcurrentUploads),
       logger,
       jobPoll: overrides.jobPoll ?? DEFAULT_JOB_POLL,
+      jobSearch: overrides.jobSearch ?? DEFAULT_JOB_SEARCH,
       limits: {
         maxFileBytes: config.maxFileBytes,
         partBytes: config.uploadPartBytes,
@@ -119,6 +134,17 @@ export async function startService(
       });
       await closeLocalStorage();
     },
+    async shutdown({ drainMs }) {
+      const drained = drain.start(drainMs);
+      // Idle keep-alive connections go now, except in local mode: there some are the importer's
+      // own pooled connections to its stand-in, and one could be closed under a job-starting POST.
+      // Every answer given while draining carries `Connection: close`, so those go soon anyway.
+      if (config.mode === 'remote') server.closeIdleConnections();
+      const outcome = await drained;
+      await closeServer(server, 1_000);
+      await closeLocalStorage();
+      return outcome;
+    },
   };
 }
 
@@ -153,12 +179,42 @@ async function main(): Promise<void> {
   const service = await startService(config, logger, { processMetrics: true });
   logger.info({ url: service.url, mode: config.mode }, 'table importer listening');
   printBanner(config, service);
-  const stop = async () => {
-    await service.close();
-    process.exit(0);
+  installShutdownSignals(service, config, logger);
+}
+
+/**
+ * SIGTERM/SIGINT start the drain (DRAIN_SECONDS) and exit 0 once everything closed; a second
+ * signal exits at once with 128 + its number (143 for SIGTERM, 130 for SIGINT).
+ */
+function installShutdownSignals(service: RunningService, config: Config, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const signalCode = 128 + (osConstants.signals[signal] ?? 0);
+    if (stopping) {
+      logger.warn({ signal, exitCode: signalCode }, 'second signal: exiting without waiting');
+      process.exit(signalCode);
+    }
+    stopping = true;
+    const drainMs = config.drainSeconds * 1000;
+    logger.info({ signal, drainSeconds: config.drainSeconds }, 'shutting down: draining in-flight requests');
+    // Last resort if closing hangs (it should not): well before Fly's kill_timeout SIGKILL.
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, drainMs + 15_000).unref();
+    service.shutdown({ drainMs }).then(
+      (outcome) => {
+        logger.info(outcome, 'shut down');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 const isEntryPoint =

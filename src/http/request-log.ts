@@ -25,7 +25,9 @@ export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
       durationMs: Math.round(performance.now() - startedAt),
       ...facts,
     };
-    if (c.res.status >= 500) logger.error(line, 'request');
+    // 503 (at capacity, shutting down) is the service protecting itself, not a failure to page on.
+    if (c.res.status === 503) logger.warn(line, 'request');
+    else if (c.res.status >= 500) logger.error(line, 'request');
     else if (!c.req.path.startsWith('/v2/storage') && c.req.path !== '/health') logger.info(line, 'request');
     else logger.debug(line, 'request');
   };

@@ -19,18 +19,57 @@ export function isFinal(job: StorageJob): boolean {
 export async function waitForJob(
   session: Pick<StorageSession, 'getJob'>,
   accepted: StorageJob,
-  options: JobPollSettings & { budgetMs: number; signal: AbortSignal; onPoll?: (job: StorageJob) => void },
+  options: JobPollSettings & {
+    budgetMs: number;
+    signal: AbortSignal;
+    /** Aborted = the budget counts as spent now (a graceful shutdown ran out of time). */
+    stopWaiting?: AbortSignal;
+    onPoll?: (job: StorageJob) => void;
+  },
 ): Promise<StorageJob> {
   let job = accepted;
   const deadline = Date.now() + options.budgetMs;
   let delayMs = options.firstPollDelayMs;
   while (!isFinal(job)) {
     const remainingMs = deadline - Date.now();
-    if (remainingMs <= 0) return job;
-    await sleep(Math.min(delayMs, remainingMs), undefined, { signal: options.signal });
+    if (remainingMs <= 0 || options.stopWaiting?.aborted) return job;
+    const stopped = await pauseUnlessStopped(
+      Math.min(delayMs, remainingMs),
+      options.signal,
+      options.stopWaiting,
+    );
+    if (stopped) return job;
     job = await session.getJob(job.id);
     options.onPoll?.(job);
     delayMs = Math.min(delayMs * 2, options.maxPollDelayMs);
   }
   return job;
+}
+
+/** Sleeps `ms`; true when `stopWaiting` cut the sleep short. `signal` aborting still throws. */
+async function pauseUnlessStopped(
+  ms: number,
+  signal: AbortSignal,
+  stopWaiting: AbortSignal | undefined,
+): Promise<boolean> {
+  if (!stopWaiting || signal.aborted) {
+    await sleep(ms, undefined, { signal });
+    return false;
+  }
+  // A listener removed after every pause, not AbortSignal.any: stopWaiting lives as long as the process.
+  const pause = new AbortController();
+  const stop = () => pause.abort();
+  const onAbort = () => pause.abort(signal.reason);
+  stopWaiting.addEventListener('abort', stop, { once: true });
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await sleep(ms, undefined, { signal: pause.signal });
+    return false;
+  } catch (err) {
+    if (signal.aborted || !stopWaiting.aborted) throw err;
+    return true;
+  } finally {
+    stopWaiting.removeEventListener('abort', stop);
+    signal.removeEventListener('abort', onAbort);
+  }
 }

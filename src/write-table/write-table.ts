@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Context } from 'hono';
 import { AppError } from '../errors.js';
 import type { AppEnv, RequestFacts } from '../http/app-env.js';
+import { shuttingDownError } from '../http/drain.js';
 import { readStorageToken } from '../http/request-token.js';
 import type { UploadSlots } from '../http/upload-slots.js';
 import type { Logger } from '../logger.js';
@@ -15,6 +16,7 @@ import type { StorageClient, StorageSession } from '../storage-api/storage-clien
 import type { StorageTable } from '../storage-api/storage-types.js';
 import { createByteCounter, isGzip } from './byte-counter.js';
 import { classifyBody, receiveBody } from './receive-body.js';
+import type { JobSearchSettings } from './find-started-job.js';
 import { startTableJob } from './start-table-job.js';
 import { type S3ClientFor, type UploadLimits, uploadToS3 } from './upload-to-s3.js';
 import { type JobPollSettings, waitForJob } from './wait-for-job.js';
@@ -27,6 +29,7 @@ export interface WriteTableDeps {
   uploadSlots: UploadSlots;
   logger: Logger;
   jobPoll: JobPollSettings;
+  jobSearch: JobSearchSettings;
   limits: UploadLimits & {
     maxFileBytes: number;
     idleTimeoutMs: number;
@@ -34,6 +37,11 @@ export interface WriteTableDeps {
     maxWaitSeconds: number;
   };
   metrics: Metrics;
+  /**
+   * Aborted when a graceful shutdown ran out of time: an upload still in progress is refused with
+   * 503 (no job started), a job wait ends and answers 202 with the job.
+   */
+  drainDeadline?: AbortSignal;
 }
 
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
@@ -191,26 +199,39 @@ async function writeTable(deps: WriteTableDeps, request: WriteTableRequest) {
     return { id: file.id, name: file.name, sizeBytes: counter.bytes, compressed };
   }
 
-  await guard(body);
-  if (!upload)
-    throw new AppError(
-      400,
-      'importer.missingData',
-      'The request has no "data" part: send the CSV as -F data=@file.csv.',
-    );
-  const uploaded = await guard(upload);
-  const uploadMs = Date.now() - startedAt;
-  const options = fields.finish();
-  startLookup();
-  const existing = await guard((lookup as NonNullable<typeof lookup>).result);
+  async function finishUpload() {
+    await guard(body);
+    if (!upload)
+      throw new AppError(
+        400,
+        'importer.missingData',
+        'The request has no "data" part: send the CSV as -F data=@file.csv.',
+      );
+    const uploaded = await guard(upload);
+    const uploadMs = Date.now() - startedAt;
+    const options = fields.finish();
+    startLookup();
+    const existing = await guard((lookup as NonNullable<typeof lookup>).result);
+    return { uploaded, uploadMs, options, existing };
+  }
+  const { uploaded, uploadMs, options, existing } = await failOnDrainDeadline(
+    deps.drainDeadline,
+    () => fail(shuttingDownError()),
+    finishUpload,
+  );
 
   // From here on the job may exist: no more aborting on our side, only waiting.
   const session = sessionFor(options.branchId);
-  const started = await startTableJob(session, options, existing, uploaded.id);
+  const started = await startTableJob(session, options, existing, uploaded.id, { search: deps.jobSearch, signal });
   request.facts.jobId = started.job.id;
   const jobStartedAt = Date.now();
   const budgetMs = request.respondAsync ? 0 : options.waitSeconds * 1000;
-  const job = await waitForJob(session, started.job, { ...deps.jobPoll, budgetMs, signal });
+  const job = await waitForJob(session, started.job, {
+    ...deps.jobPoll,
+    budgetMs,
+    signal,
+    stopWaiting: deps.drainDeadline,
+  });
   deps.metrics.jobWaitDuration.observe((Date.now() - jobStartedAt) / 1000);
   const rendered = renderWriteTableOutcome({
     tableId: options.table.tableId,
@@ -224,9 +245,26 @@ async function writeTable(deps: WriteTableDeps, request: WriteTableRequest) {
   return { ...rendered, location: rendered.status === 202 ? job.url : undefined };
 }
 
+/** Runs `work` (the upload phase) with `onDeadline` called if the drain deadline passes meanwhile. */
+async function failOnDrainDeadline<T>(
+  deadline: AbortSignal | undefined,
+  onDeadline: () => void,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!deadline) return work();
+  deadline.addEventListener('abort', onDeadline, { once: true });
+  try {
+    if (deadline.aborted) onDeadline();
+    return await work();
+  } finally {
+    deadline.removeEventListener('abort', onDeadline);
+  }
+}
+
 function abortReason(err: unknown, clientSignal: AbortSignal): string {
   if (clientSignal.aborted) return 'client-disconnect';
   if (!(err instanceof AppError)) return 'error';
+  if (err.code === 'importer.shuttingDown') return 'shutdown';
   if (err.status === 413) return 'too-large';
   if (err.status === 408) return 'idle-timeout';
   return err.status >= 500 ? 'upstream' : 'rejected';
