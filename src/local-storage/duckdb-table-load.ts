@@ -1,0 +1,151 @@
+// DuckDB statements of a table load: string tables, bulk reads of the canonical CSV written by
+// csv/write-canonical-csv.ts, truncate/append/upsert, stats. Runs inside the caller's
+// transaction; Storage's validation rules live in csv/file-columns.ts, not here.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { MAX_CANONICAL_ROW_BYTES } from './csv/canonical-csv-encoder.js';
+import { quoteIdentifier, quoteLiteral, timestampLiteral } from './duckdb-sql.js';
+
+/** Internal column holding each row's last change; never listed among a table's columns. */
+export const TIMESTAMP_COLUMN = '_timestamp';
+
+export interface CanonicalRows {
+  /** The canonical CSV file. */
+  path: string;
+  /** The table column each field of the file goes to, in file order. */
+  columns: readonly string[];
+  rowsCount: number;
+}
+
+export interface TableStats {
+  rowsCount: number;
+  /** Sum of the UTF-8 byte lengths of all values (`_timestamp` excluded). */
+  dataSizeBytes: number;
+}
+
+export async function createStringTable(
+  connection: DuckDBConnection,
+  table: string,
+  columns: readonly string[],
+): Promise<void> {
+  const definitions = columns.map((column) => `${quoteIdentifier(column)} VARCHAR DEFAULT ''`);
+  definitions.push(`${quoteIdentifier(TIMESTAMP_COLUMN)} TIMESTAMP`);
+  await connection.run(`CREATE TABLE ${quoteIdentifier(table)} (${definitions.join(', ')})`);
+}
+
+/** Existing rows get '' in the new columns (CSV output cannot tell that from NULL, §9.6). */
+export async function addStringColumns(
+  connection: DuckDBConnection,
+  table: string,
+  columns: readonly string[],
+): Promise<void> {
+  for (const column of columns) {
+    await connection.run(
+      `ALTER TABLE ${quoteIdentifier(table)} ADD COLUMN ${quoteIdentifier(column)} VARCHAR DEFAULT ''`,
+    );
+  }
+}
+
+export async function deleteAllRows(connection: DuckDBConnection, table: string): Promise<void> {
+  await connection.run(`DELETE FROM ${quoteIdentifier(table)}`);
+}
+
+/** Appends the file's rows; with a primary key only the last row of each key in the file. */
+export async function insertRows(
+  connection: DuckDBConnection,
+  table: string,
+  rows: CanonicalRows,
+  primaryKey: readonly string[],
+  loadedAt: Date,
+): Promise<void> {
+  if (rows.rowsCount === 0) return;
+  const columns = rows.columns.map(quoteIdentifier).join(', ');
+  await connection.run(
+    `INSERT INTO ${quoteIdentifier(table)} (${columns}, ${quoteIdentifier(TIMESTAMP_COLUMN)})
+     SELECT ${columns}, ${timestampLiteral(loadedAt)} FROM (${selectRows(rows, primaryKey)})`,
+  );
+}
+
+/**
+ * Incremental load into a table with a primary key: keys absent from the table are inserted,
+ * present keys are replaced by the file's (last) row; rows whose values do not change keep their
+ * `_timestamp`. Every table column is among `rows.columns` (the caller checked).
+ */
+export async function upsertRows(
+  connection: DuckDBConnection,
+  table: string,
+  rows: CanonicalRows,
+  primaryKey: readonly string[],
+  loadedAt: Date,
+): Promise<void> {
+  if (rows.rowsCount === 0) return;
+  const target = quoteIdentifier(table);
+  const columns = rows.columns.map(quoteIdentifier);
+  const keyMatches = (left: string, right: string) =>
+    primaryKey.map((key) => `${left}.${quoteIdentifier(key)} = ${right}.${quoteIdentifier(key)}`);
+  const sameValues = columns.map((column) => `t.${column} IS NOT DISTINCT FROM s.${column}`);
+
+  await connection.run(`CREATE OR REPLACE TEMP TABLE load_rows AS ${selectRows(rows, primaryKey)}`);
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE changed_rows AS SELECT s.* FROM load_rows s
+     WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${[...keyMatches('t', 's'), ...sameValues].join(' AND ')})`,
+  );
+  await connection.run(
+    `DELETE FROM ${target} t USING changed_rows c WHERE ${keyMatches('t', 'c').join(' AND ')}`,
+  );
+  await connection.run(
+    `INSERT INTO ${target} (${columns.join(', ')}, ${quoteIdentifier(TIMESTAMP_COLUMN)})
+     SELECT ${columns.join(', ')}, ${timestampLiteral(loadedAt)} FROM changed_rows`,
+  );
+  await connection.run('DROP TABLE load_rows');
+  await connection.run('DROP TABLE changed_rows');
+}
+
+export async function readTableStats(
+  connection: DuckDBConnection,
+  table: string,
+  columns: readonly string[],
+): Promise<TableStats> {
+  const byteLengths = columns.map((column) => `coalesce(strlen(${quoteIdentifier(column)}), 0)`);
+  const reader = await connection.runAndReadAll(
+    `SELECT count(*)::BIGINT, coalesce(sum(${byteLengths.join(' + ')}), 0)::BIGINT FROM ${quoteIdentifier(table)}`,
+  );
+  const [rowsCount, dataSizeBytes] = reader.getRows()[0] ?? [];
+  return { rowsCount: Number(rowsCount ?? 0), dataSizeBytes: Number(dataSizeBytes ?? 0) };
+}
+
+/** The table's columns in table order without `_timestamp`; undefined when there is no such table. */
+export async function readTableColumns(
+  connection: DuckDBConnection,
+  table: string,
+): Promise<string[] | undefined> {
+  const reader = await connection.runAndReadAll(
+    `SELECT column_name FROM duckdb_columns()
+     WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1
+     ORDER BY column_index`,
+    [table],
+  );
+  const names = reader.getRows().map(([name]) => String(name));
+  return names.length === 0 ? undefined : names.filter((name) => name !== TIMESTAMP_COLUMN);
+}
+
+/** The file's rows as table columns; with a primary key, the last row of each key in file order. */
+function selectRows(rows: CanonicalRows, primaryKey: readonly string[]): string {
+  const fields = rows.columns.map((column, index) => `c${index} AS ${quoteIdentifier(column)}`);
+  const select = `SELECT ${fields.join(', ')} FROM ${readCanonicalCsv(rows.path, rows.columns.length)}`;
+  if (primaryKey.length === 0) return select;
+  const partition = primaryKey.map((key) => `c${rows.columns.indexOf(key)}`).join(', ');
+  return `${select} QUALIFY row_number() OVER (PARTITION BY ${partition} ORDER BY _n DESC) = 1`;
+}
+
+/**
+ * DuckDB's bulk CSV reader configured for exactly the canonical format: no sniffing, every value
+ * quoted (so never NULL: allow_quoted_nulls=false keeps `""` as ''), strict about malformed rows.
+ */
+function readCanonicalCsv(path: string, fieldCount: number): string {
+  const columns: string[] = [];
+  for (let index = 0; index < fieldCount; index++) columns.push(`'c${index}': 'VARCHAR'`);
+  columns.push("'_n': 'BIGINT'");
+  return `read_csv(${quoteLiteral(path)}, header = false, auto_detect = false, columns = {${columns.join(', ')}},
+    delim = ',', quote = '"', escape = '"', new_line = '\\n', allow_quoted_nulls = false,
+    strict_mode = true, max_line_size = ${2 * MAX_CANONICAL_ROW_BYTES})`;
+}
