@@ -19,11 +19,12 @@ export function createExceptionId(): string {
   return `exception-${randomBytes(16).toString('hex')}`;
 }
 
-/** `{error, code, exceptionId, status:'error'}` plus StorageError extras (e.g. validation `errors`). */
+/** `{error, code?, exceptionId, status:'error'}` plus StorageError extras (e.g. validation `errors`). */
 export function sendStorageError(err: StorageError): Response {
+  // An empty code is left out, like the real "Access token must be set" answer.
   const body: Record<string, unknown> = {
     error: err.message,
-    code: err.code,
+    ...(err.code === '' ? {} : { code: err.code }),
     exceptionId: createExceptionId(),
     status: 'error',
   };

@@ -70,8 +70,11 @@ describe('format=json', () => {
     const cell = response.body.rows[0][1];
     expect(cell.isTruncated).toBe(true);
     expect(cell.value).toBe('x'.repeat(16_384));
-    const csv = await api.get(`tables/${table.id}/data-preview`);
-    expect(csv.text).toBe(`"id","text"\n"1","${long}"\n`);
+    if (isLocalTarget) {
+      // Local choice (the contract documents truncation for json only): rfc returns full values.
+      const csv = await api.get(`tables/${table.id}/data-preview`);
+      expect(csv.text).toBe(`"id","text"\n"1","${long}"\n`);
+    }
   });
 });
 

@@ -183,10 +183,10 @@ describe('tables-async: synchronous rejections', () => {
       400,
       'invalidCsv',
     );
-    expectStorageError(
+    await api.expectRejection(
       await create({ name: 'bad-params', dataFileId: fileId, enclosure: '"', escapedBy: '\\' }),
-      400,
       'csvImport.invalidCsvParams',
+      'sync',
     );
   });
 
@@ -209,31 +209,37 @@ describe('tables-async: synchronous rejections', () => {
 });
 
 describe('tables-async: job errors', () => {
-  const createFailing = async (name: string, csv: string, params: Record<string, unknown> = {}) => {
-    const job = await api.waitForJob(await api.startTableCreate(bucket.id, name, csv, params));
-    expect(job.status).toBe('error');
-    expect(typeof job.error.exceptionId).toBe('string');
-    expect(job.tableId).toBeNull();
+  const createFailing = async (
+    name: string,
+    csv: string,
+    code: string,
+    params: Record<string, unknown> = {},
+  ) => {
+    const file = await api.uploadFile(`${name}.csv`, csv);
+    const response = await api.post(`buckets/${bucket.id}/tables-async`, {
+      json: { name, dataFileId: file.id, ...params },
+    });
+    const job = await api.expectRejection(response, code, 'job');
+    if (job) expect(job.tableId).toBeNull();
     expect((await api.get(`tables/${bucket.id}.${name}`)).status).toBe(404);
-    return job;
   };
 
   it('fails with storage.tables.validation.invalidPrimaryKeyColumns, case-sensitively', async () => {
-    expect((await createFailing('pk-missing', 'id,name\n1,a\n', { primaryKey: 'nope' })).error.code).toBe(
-      'storage.tables.validation.invalidPrimaryKeyColumns',
-    );
-    expect((await createFailing('pk-case', 'id,name\n1,a\n', { primaryKey: 'ID' })).error.code).toBe(
-      'storage.tables.validation.invalidPrimaryKeyColumns',
-    );
+    const code = 'storage.tables.validation.invalidPrimaryKeyColumns';
+    await createFailing('pk-missing', 'id,name\n1,a\n', code, { primaryKey: 'nope' });
+    await createFailing('pk-case', 'id,name\n1,a\n', code, { primaryKey: 'ID' });
   });
 
   it('fails with storage.tables.validation.noColumns for a 0-byte file', async () => {
-    expect((await createFailing('empty-file', '')).error.code).toBe('storage.tables.validation.noColumns');
+    await createFailing('empty-file', '', 'storage.tables.validation.noColumns');
   });
 
   it('fails with storage.tables.validation.invalidColumnName for names over 64 characters', async () => {
-    const job = await createFailing('long-name', `id,${'x'.repeat(65)}\n1,a\n`);
-    expect(job.error.code).toBe('storage.tables.validation.invalidColumnName');
+    await createFailing(
+      'long-name',
+      `id,${'x'.repeat(65)}\n1,a\n`,
+      'storage.tables.validation.invalidColumnName',
+    );
   });
 
   it('fails with storage.fileNotUploaded when the prepared file was never uploaded', async () => {
@@ -241,9 +247,8 @@ describe('tables-async: job errors', () => {
     const response = await api.post(`buckets/${bucket.id}/tables-async`, {
       json: { name: 'never', dataFileId: prepared.id },
     });
-    const job = await api.waitForJob(api.expectStatus(response, 202));
-    expect(job.status).toBe('error');
-    expect(job.error.code).toBe('storage.fileNotUploaded');
+    await api.expectRejection(response, 'storage.fileNotUploaded', 'job');
+    expect((await api.get(`tables/${bucket.id}.never`)).status).toBe(404);
   });
 
   it.runIf(isLocalTarget)('fails the second of two concurrent creates of the same table', async () => {

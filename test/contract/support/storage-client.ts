@@ -191,6 +191,23 @@ export function createContractClient(target: StorageTarget) {
     },
 
     expectStatus,
+
+    /**
+     * The contract leaves open whether some rejections are a 400 or a failed job (§2.3); the
+     * stand-in's choice (`local`) is asserted exactly, a real stack may answer either way.
+     */
+    async expectRejection(response: ApiResponse, code: string, local: 'sync' | 'job'): Promise<Json> {
+      if (target.isLocal) expect(response.status, response.text).toBe(local === 'sync' ? 400 : 202);
+      if (response.status !== 202) {
+        expectStorageError(response, 400, code);
+        return undefined;
+      }
+      const job = await client.waitForJob(response.body);
+      expect(job.status).toBe('error');
+      expect(job.error.code).toBe(code);
+      expect(typeof job.error.exceptionId).toBe('string');
+      return job;
+    },
   };
   return client;
 }
