@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   type CsvLoadOptions,
   openTableStore,
@@ -20,23 +21,27 @@ export const defaultLoadOptions: CsvLoadOptions = {
 };
 
 export interface StoreFixture {
-  store: TableStore;
+  readonly store: TableStore;
   dir: string;
   dbPath: string;
   /** Writes `content` (gzipped when `gzip`) as a source file and returns it. */
   file(content: string | Buffer, options?: { gzip?: boolean }): Promise<SourceFile>;
   /** All rows in table order (preview with a high limit). */
   rows(tableId: string): Promise<string[][]>;
+  /** Closes the store, runs `inspect` on the DuckDB file itself, then opens the store again. */
+  inspectDuckdb<T>(inspect: (connection: DuckDBConnection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 export async function openStoreFixture(): Promise<StoreFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'table-store-test-'));
   const dbPath = join(dir, 'tables.duckdb');
-  const store = await openTableStore({ dbPath });
+  let store = await openTableStore({ dbPath });
   let fileNumber = 0;
   return {
-    store,
+    get store() {
+      return store;
+    },
     dir,
     dbPath,
     async file(content, options = {}) {
@@ -48,6 +53,21 @@ export async function openStoreFixture(): Promise<StoreFixture> {
     },
     async rows(tableId) {
       return (await store.preview(tableId, { limit: 1_000_000 })).rows;
+    },
+    async inspectDuckdb(inspect) {
+      await store.close();
+      const instance = await DuckDBInstance.create(dbPath);
+      try {
+        const connection = await instance.connect();
+        try {
+          return await inspect(connection);
+        } finally {
+          connection.disconnectSync();
+        }
+      } finally {
+        instance.closeSync();
+        store = await openTableStore({ dbPath });
+      }
     },
     async close() {
       await store.close();
