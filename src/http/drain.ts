@@ -1,13 +1,13 @@
 // Graceful drain of the HTTP server: once started, new requests are refused with 503
 // `importer.shuttingDown` while the ones already running finish; when the drain time runs out,
 // `deadline` aborts so uploads stop and job waits answer 202. Knows nothing about signals (main.ts).
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../errors.js';
 
 export interface Drain {
   readonly draining: boolean;
-  /** Requests the guard let in that have not answered yet. */
+  /** Requests the guard let in whose response has not finished yet. */
   readonly inFlight: number;
   /**
    * Aborted when the drain time ran out: an upload still streaming is refused (503) and a job
@@ -67,14 +67,26 @@ export function createDrain(options: DrainOptions = {}): Drain {
       return async (c, next) => {
         const counted = !exempt(c.req.path);
         if (counted && draining) throw shuttingDownError(retryAfterSeconds);
-        if (counted) inFlight += 1;
+        // In flight until the Node response closed (finished or cut), not until the handler
+        // returned: a streamed answer outlives its handler. Without Node bindings: the handler.
+        const outgoing = c.env?.outgoing as ServerResponse | undefined;
+        let counting = counted;
+        const stopCounting = () => {
+          if (!counting) return;
+          counting = false;
+          finishOne();
+        };
+        if (counted) {
+          inFlight += 1;
+          outgoing?.once('close', stopCounting);
+        }
         try {
           await next();
         } finally {
           // Every answer given while draining closes its connection, so keep-alive connections
           // (including the importer's own ones to the local stand-in) go away as they go idle.
           if (draining) c.header('Connection', 'close');
-          if (counted) finishOne();
+          if (!outgoing || outgoing.destroyed) stopCounting();
         }
       };
     },
