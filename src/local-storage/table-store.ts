@@ -1,31 +1,14 @@
 // The stand-in's table data: DuckDB string tables loaded from CSV files with Storage's import
 // semantics (contract §9, §12.4-5), plus preview and stats. Owns no metadata, jobs or S3: callers
 // pass the table's schema and a local copy of the Storage file, and serialise jobs per table.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { CsvLayout } from './csv/canonical-csv-encoder.js';
-import { parseCsvDialect } from './csv/csv-dialect.js';
-import {
-  assertNoMissingColumns,
-  columnsNotMatch,
-  invalidColumnName,
-  resolveColumnNames,
-  resolvePrimaryKey,
-} from './csv/file-columns.js';
-import { writeCanonicalCsv } from './csv/write-canonical-csv.js';
 import { quoteIdentifier, toDuckdbTableName } from './duckdb-sql.js';
-import {
-  addStringColumns,
-  createStringTable,
-  deleteAllRows,
-  insertRows,
-  readTableColumns,
-  readTableStats,
-  upsertRows,
-} from './duckdb-table-load.js';
+import { readTableColumns, readTableStats } from './duckdb-table-load.js';
 import { StorageError } from './storage-error.js';
+import { createTableFromFile, importFileIntoTable, tableNotFound } from './table-load.js';
 
 export interface CsvLoadOptions {
   delimiter: string;
@@ -83,12 +66,13 @@ export interface TableStore {
 
 /**
  * Opens (or creates) the DuckDB database at `dbPath` (':memory:' for a throw-away one). Canonical
- * CSV temp files go to `<dbPath>.tmp/`, which is wiped on open. Every operation uses its own
+ * CSV temp files go to `<dbPath>.load-tmp/` (not `.tmp/`: that is DuckDB's own
+ * spill directory), which is wiped on open. Every operation uses its own
  * connection, so operations on different tables may run concurrently.
  */
 export async function openTableStore(options: { dbPath: string }): Promise<TableStore> {
   const inMemory = options.dbPath === ':memory:';
-  const tempRoot = inMemory ? tmpdir() : `${resolve(options.dbPath)}.tmp`;
+  const tempRoot = inMemory ? tmpdir() : `${resolve(options.dbPath)}.load-tmp`;
   if (!inMemory) {
     await rm(tempRoot, { recursive: true, force: true });
     await mkdir(tempRoot, { recursive: true });
@@ -113,142 +97,14 @@ export async function openTableStore(options: { dbPath: string }): Promise<Table
     return operation;
   };
 
-  const withTempDir = async <T>(work: (dir: string) => Promise<T>): Promise<T> => {
-    const dir = await mkdtemp(join(tempRoot, 'table-store-load-'));
-    try {
-      return await work(dir);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  };
-
   return {
     createTable: (tableId, file, loadOptions) =>
-      operate(async (connection) => {
-        const table = toDuckdbTableName(tableId);
-        const dialect = parseCsvDialect(loadOptions);
-        if ((await readTableColumns(connection, table)) !== undefined) throw tableAlreadyExists(tableId);
-        let schema: TableSchema | undefined;
-        const toSchema = (columns: string[]): TableSchema => ({
-          columns,
-          primaryKey: resolvePrimaryKey(loadOptions.primaryKey, columns),
-        });
-        let layout: CsvLayout;
-        if (loadOptions.columns !== undefined && loadOptions.columns.length > 0) {
-          schema = toSchema(resolveColumnNames(loadOptions.columns));
-          layout = {
-            kind: 'fixed',
-            ignoredLinesCount: loadOptions.ignoredLinesCount,
-            fieldCount: schema.columns.length,
-          };
-        } else if (loadOptions.withoutHeaders) {
-          throw invalidColumnName(
-            'Cannot create a table from a file without a header: pass the column names in "columns".',
-          );
-        } else {
-          layout = {
-            kind: 'header',
-            ignoredLinesCount: loadOptions.ignoredLinesCount,
-            onHeader: (rawNames) => {
-              schema = toSchema(resolveColumnNames(rawNames));
-            },
-          };
-        }
-
-        return withTempDir(async (dir) => {
-          const path = join(dir, 'rows.csv');
-          const { rowsCount } = await writeCanonicalCsv({
-            source: file,
-            dialect,
-            layout,
-            emptyValue: resolveEmptyValue(loadOptions.treatValuesAsNull),
-            outputPath: path,
-          });
-          if (schema === undefined) {
-            throw new StorageError(
-              400,
-              'storage.tables.validation.noColumns',
-              'Cannot create a table from an empty file: no columns found in the csv file.',
-            );
-          }
-          const { columns, primaryKey } = schema;
-          const stats = await inTransaction(connection, async () => {
-            await createStringTable(connection, table, columns).catch((error: unknown) => {
-              throw isAlreadyExists(error) ? tableAlreadyExists(tableId) : error;
-            });
-            await insertRows(connection, table, { path, columns, rowsCount }, primaryKey, new Date());
-            return readTableStats(connection, table, columns);
-          });
-          return { columns, primaryKey, ...stats };
-        });
-      }),
+      operate((connection) => createTableFromFile({ connection, tempRoot }, tableId, file, loadOptions)),
 
     importIntoTable: (tableId, current, file, loadOptions) =>
-      operate(async (connection) => {
-        const table = toDuckdbTableName(tableId);
-        const dialect = parseCsvDialect(loadOptions);
-        if ((await readTableColumns(connection, table)) === undefined) throw tableNotFound(tableId);
-        let fileColumns: string[] | undefined;
-        let layout: CsvLayout;
-        if (loadOptions.columns !== undefined && loadOptions.columns.length > 0) {
-          fileColumns = resolveColumnNames(loadOptions.columns);
-          assertNoMissingColumns(current.columns, fileColumns, dialect.delimiter);
-          layout = {
-            kind: 'fixed',
-            ignoredLinesCount: loadOptions.ignoredLinesCount,
-            fieldCount: fileColumns.length,
-          };
-        } else if (loadOptions.withoutHeaders) {
-          fileColumns = [...current.columns];
-          layout = {
-            kind: 'fixed',
-            ignoredLinesCount: loadOptions.ignoredLinesCount,
-            fieldCount: fileColumns.length,
-          };
-        } else {
-          layout = {
-            kind: 'header',
-            ignoredLinesCount: loadOptions.ignoredLinesCount,
-            onHeader: (rawNames) => {
-              fileColumns = resolveColumnNames(rawNames);
-              assertNoMissingColumns(current.columns, fileColumns, dialect.delimiter);
-            },
-          };
-        }
-
-        return withTempDir(async (dir) => {
-          const path = join(dir, 'rows.csv');
-          const { rowsCount } = await writeCanonicalCsv({
-            source: file,
-            dialect,
-            layout,
-            emptyValue: resolveEmptyValue(loadOptions.treatValuesAsNull),
-            outputPath: path,
-          });
-          // No header at all (0-byte file): every table column is missing.
-          if (fileColumns === undefined)
-            throw columnsNotMatch(current.columns, current.columns, dialect.delimiter);
-          const importedColumns = fileColumns;
-          const known = new Set(current.columns);
-          const addedColumns = importedColumns.filter((column) => !known.has(column));
-          const columns = [...current.columns, ...addedColumns];
-          const rows = { path, columns: importedColumns, rowsCount };
-          const stats = await inTransaction(connection, async () => {
-            await addStringColumns(connection, table, addedColumns);
-            const loadedAt = new Date();
-            if (!loadOptions.incremental) {
-              await deleteAllRows(connection, table);
-              await insertRows(connection, table, rows, current.primaryKey, loadedAt);
-            } else if (current.primaryKey.length > 0) {
-              await upsertRows(connection, table, rows, current.primaryKey, loadedAt);
-            } else {
-              await insertRows(connection, table, rows, [], loadedAt);
-            }
-            return readTableStats(connection, table, columns);
-          });
-          return { importedColumns, columns, ...stats };
-        });
-      }),
+      operate((connection) =>
+        importFileIntoTable({ connection, tempRoot }, tableId, current, file, loadOptions),
+      ),
 
     preview: (tableId, previewOptions) =>
       operate(async (connection) => {
@@ -300,48 +156,4 @@ export async function openTableStore(options: { dbPath: string }): Promise<Table
       instance.closeSync();
     },
   };
-}
-
-async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
-  await connection.run('BEGIN TRANSACTION');
-  try {
-    const result = await work();
-    await connection.run('COMMIT');
-    return result;
-  } catch (error) {
-    // A failed COMMIT has already rolled back; the error that matters is the original one.
-    await connection.run('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
-}
-
-function resolveEmptyValue(treatValuesAsNull: readonly string[] | undefined): string | undefined {
-  if (treatValuesAsNull === undefined) return undefined;
-  if (treatValuesAsNull.length > 1) {
-    throw new StorageError(
-      400,
-      'storage.tables.validation',
-      'Invalid request:\n - treatValuesAsNull: "This collection should contain 1 element or less."',
-      {
-        errors: [{ key: 'treatValuesAsNull', message: 'This collection should contain 1 element or less.' }],
-      },
-    );
-  }
-  return treatValuesAsNull[0];
-}
-
-function tableNotFound(tableId: string): StorageError {
-  return new StorageError(404, 'storage.tables.notFound', `The table "${tableId}" was not found.`);
-}
-
-function tableAlreadyExists(tableId: string): StorageError {
-  return new StorageError(
-    400,
-    'storage.buckets.tableAlreadyExists',
-    `The table "${tableId}" already exists.`,
-  );
-}
-
-function isAlreadyExists(error: unknown): boolean {
-  return error instanceof Error && /already exists/i.test(error.message);
 }
