@@ -1,0 +1,115 @@
+// Command-line options of `npm run bench`: output mode, the full or --quick sizes, and the knobs
+// used to explore settings (part size, queue, body encoding, topology, runtime, extra env, profiling).
+import { loadConfig } from '../src/config.js';
+import type { Runtime, Topology } from './service-process.js';
+import { MIB } from './stats.js';
+import type { BodyEncoding } from './write-table-request.js';
+
+export const PHASES = ['throughput', 'rss', 'small', 'concurrent'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface BenchOptions {
+  json: boolean;
+  quick: boolean;
+  phases: Set<Phase>;
+  topology: Topology;
+  runtime: Runtime;
+  encoding: BodyEncoding;
+  throughputBytes: number;
+  pairs: number;
+  rssBytes: { small: number; large: number };
+  smallRequests: number;
+  concurrentUploads: number;
+  partBytes: number;
+  queueSize: number;
+  /** Passed to the importer as is (after the bench's own settings, so these win). */
+  env: Record<string, string>;
+  /** Directory for the importer's --cpu-prof output; undefined = no profiling. */
+  cpuProfileDir: string | undefined;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+  --json                 print one JSON object as the last line of stdout
+  --quick                small sizes for a smoke run (64 MiB, 32/128 MiB, 10 small, 8 concurrent)
+  --only=a,b             phases: ${PHASES.join(', ')} (default: all)
+  --topology=local|split local: importer in local mode (default); split: stand-in in its own process,
+                         importer in remote mode pointed at it (its own CPU and memory alone)
+  --runtime=tsx|dist     tsx: node --import tsx src/main.ts (default); dist: compiled like the image
+  --encoding=multipart|raw  body of the uploads (default multipart, as curl -F)
+  --size-mib=N --pairs=N throughput upload size and number of service/direct pairs
+  --part-mib=N --queue=N UPLOAD_PART_BYTES / UPLOAD_QUEUE_SIZE for both the service and the baseline
+  --env=NAME=VALUE       extra environment for the importer (repeatable)
+  --cpu-prof=DIR         write the importer's V8 CPU profile into DIR`;
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const defaults = loadConfig({});
+  const flags = new Map<string, string[]>();
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match?.[1]) throw new Error(`unknown argument "${arg}"\n${USAGE}`);
+    flags.set(match[1], [...(flags.get(match[1]) ?? []), match[2] ?? 'true']);
+  }
+  const known = [
+    'json',
+    'quick',
+    'only',
+    'topology',
+    'runtime',
+    'encoding',
+    'size-mib',
+    'pairs',
+    'part-mib',
+    'queue',
+    'env',
+    'cpu-prof',
+    'help',
+  ];
+  for (const name of flags.keys())
+    if (!known.includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
+  if (flags.has('help')) throw new Error(USAGE);
+  const one = (name: string): string | undefined => flags.get(name)?.at(-1);
+  const number = (name: string, fallback: number): number => {
+    const raw = one(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+    return value;
+  };
+  const choice = <T extends string>(name: string, values: readonly T[], fallback: T): T => {
+    const raw = one(name) ?? fallback;
+    if (!values.includes(raw as T)) throw new Error(`--${name} must be one of ${values.join(', ')}`);
+    return raw as T;
+  };
+
+  const quick = flags.has('quick');
+  const phases = new Set<Phase>(
+    (one('only')?.split(',') ?? [...PHASES]).map((phase) => {
+      if (!(PHASES as readonly string[]).includes(phase)) throw new Error(`unknown phase "${phase}"`);
+      return phase as Phase;
+    }),
+  );
+  const env: Record<string, string> = {};
+  for (const pair of flags.get('env') ?? []) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new Error(`--env needs NAME=VALUE, got "${pair}"`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const cpuProfile = one('cpu-prof');
+  return {
+    json: flags.has('json'),
+    quick,
+    phases,
+    topology: choice('topology', ['local', 'split'] as const, 'local'),
+    runtime: choice('runtime', ['tsx', 'dist'] as const, 'tsx'),
+    encoding: choice('encoding', ['multipart', 'raw'] as const, 'multipart'),
+    throughputBytes: Math.round(number('size-mib', quick ? 64 : 1024) * MIB),
+    pairs: Math.round(number('pairs', 3)),
+    rssBytes: quick ? { small: 32 * MIB, large: 128 * MIB } : { small: 256 * MIB, large: 2048 * MIB },
+    smallRequests: quick ? 10 : 50,
+    concurrentUploads: quick ? 8 : 64,
+    partBytes: Math.round(number('part-mib', defaults.uploadPartBytes / MIB) * MIB),
+    queueSize: Math.round(number('queue', defaults.uploadQueueSize)),
+    env,
+    cpuProfileDir: cpuProfile === undefined || cpuProfile === 'true' ? undefined : cpuProfile,
+  };
+}

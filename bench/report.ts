@@ -1,0 +1,139 @@
+// Turns bench results into the readable table (figure, value, PRODUCT.md §6 target) and the one-line
+// JSON object whose keys the issue fixes. Formatting only: nothing is measured here.
+import type { BenchOptions } from './options.js';
+import type { ConcurrentResult } from './scenarios/concurrent.js';
+import type { PeakRssResult } from './scenarios/peak-rss.js';
+import type { SmallCsvResult } from './scenarios/small-csv.js';
+import type { ThroughputResult } from './scenarios/throughput.js';
+import { MIB, round } from './stats.js';
+
+export interface BenchResults {
+  throughput?: ThroughputResult;
+  rss?: { small: PeakRssResult; large: PeakRssResult };
+  small?: SmallCsvResult;
+  concurrent?: ConcurrentResult;
+  node: string;
+  cpus: number;
+  maxConcurrentUploads: number;
+}
+
+export function toJson(results: BenchResults): string {
+  const { throughput, rss, small, concurrent } = results;
+  return JSON.stringify({
+    throughputRatio1GiB: throughput ? round(throughput.ratio, 3) : null,
+    serviceMiBps: throughput ? round(throughput.serviceMiBps) : null,
+    directMiBps: throughput ? round(throughput.directMiBps) : null,
+    peakRssMiB: {
+      '256MiB': rss ? round(rss.small.peakMiB) : null,
+      '2GiB': rss ? round(rss.large.peakMiB) : null,
+    },
+    cpuSecondsPerGiB: throughput ? round(throughput.cpuSecondsPerGiB, 2) : null,
+    smallCsvMs: { p50: small ? round(small.p50Ms) : null, p95: small ? round(small.p95Ms) : null },
+    concurrent64: concurrent
+      ? {
+          errors: concurrent.errors,
+          p50Ms: round(concurrent.p50Ms),
+          p99Ms: round(concurrent.p99Ms),
+          MiBps: round(concurrent.MiBps),
+        }
+      : null,
+    node: results.node,
+    cpus: results.cpus,
+  });
+}
+
+export function toTable(results: BenchResults, options: BenchOptions): string {
+  const rows: [string, string, string][] = [];
+  const mib = (bytes: number) => `${round(bytes / MIB, 0)} MiB`;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const { throughput, rss, small, concurrent } = results;
+  if (throughput) {
+    const size = mib(options.throughputBytes);
+    rows.push([
+      `${size} via POST /write-table (wait=0)`,
+      `${round(throughput.serviceMiBps)} MiB/s (${round(throughput.serviceMs / 1000, 2)} s)`,
+      '',
+    ]);
+    rows.push([
+      `${size} direct lib-storage Upload`,
+      `${round(throughput.directMiBps)} MiB/s (${round(throughput.directMs / 1000, 2)} s)`,
+      '',
+    ]);
+    rows.push([
+      'time ratio service / direct (medians)',
+      round(throughput.ratio, 3).toFixed(3),
+      `≤ 1.10: ${verdict(throughput.ratio <= 1.1)}`,
+    ]);
+    rows.push(['service process CPU per GiB', `${round(throughput.cpuSecondsPerGiB, 2)} s`, '']);
+    rows.push([
+      '  of it: embedded S3 (its process during direct runs)',
+      `${round(throughput.s3CpuSecondsPerGiB, 2)} s`,
+      options.topology === 'local' ? 'same process as the importer' : 'separate process',
+    ]);
+    if (options.topology === 'local') {
+      rows.push([
+        '  of it: importer (difference)',
+        `${round(throughput.cpuSecondsPerGiB - throughput.s3CpuSecondsPerGiB, 2)} s`,
+        '',
+      ]);
+    }
+    rows.push([
+      'SDK client CPU per GiB (bench, direct runs)',
+      `${round(throughput.sdkCpuSecondsPerGiB, 2)} s`,
+      '',
+    ]);
+  }
+  if (rss) {
+    const { small: low, large: high } = rss;
+    rows.push([
+      `peak RSS, ${mib(low.bytes)} upload`,
+      `${round(low.peakMiB)} MiB (idle ${round(low.idleMiB)})`,
+      '',
+    ]);
+    const within = high.peakMiB <= low.peakMiB * 1.1;
+    rows.push([
+      `peak RSS, ${mib(high.bytes)} upload`,
+      `${round(high.peakMiB)} MiB (idle ${round(high.idleMiB)})`,
+      `≤ 150 MiB: ${verdict(high.peakMiB <= 150)}; within 10%: ${verdict(within)}`,
+    ]);
+  }
+  if (small) {
+    rows.push([
+      `10-row CSV end to end (${small.requests} sequential)`,
+      `p50 ${round(small.p50Ms)} ms, p95 ${round(small.p95Ms)} ms`,
+      `p50 ≤ 100 ms: ${verdict(small.p50Ms <= 100)}`,
+    ]);
+    rows.push([
+      '  service timings, median',
+      `upload ${round(small.uploadMsP50)} ms, job ${round(small.jobMsP50)} ms`,
+      small.errors > 0 ? `${small.errors} errors` : '',
+    ]);
+  }
+  if (concurrent) {
+    rows.push([
+      `${concurrent.uploads} concurrent 1 MiB uploads, 8 tables`,
+      `${concurrent.errors} errors, p50 ${round(concurrent.p50Ms)} ms, p99 ${round(concurrent.p99Ms)} ms`,
+      `0 errors: ${verdict(concurrent.errors === 0)}`,
+    ]);
+    rows.push([
+      '  total throughput; answers by status',
+      `${round(concurrent.MiBps)} MiB/s; ${JSON.stringify(concurrent.statuses)}`,
+      concurrent.missingRows > 0 ? `${concurrent.missingRows} rows missing` : 'every row present',
+    ]);
+  }
+  const header: [string, string, string] = ['figure', 'value', 'target (PRODUCT.md §6)'];
+  const widths = [0, 1, 2].map((column) =>
+    Math.max(...[header, ...rows].map((row) => row[column]?.length ?? 0)),
+  );
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join(' | ')
+      .trimEnd();
+  return [
+    `Node ${results.node}, ${results.cpus} CPUs; topology ${options.topology}, runtime ${options.runtime}, ${options.encoding} bodies; UPLOAD_PART_BYTES ${mib(options.partBytes)}, UPLOAD_QUEUE_SIZE ${options.queueSize}, MAX_CONCURRENT_UPLOADS ${results.maxConcurrentUploads}`,
+    line(header),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...rows.map(line),
+  ].join('\n');
+}

@@ -1,0 +1,100 @@
+// `npm run bench`: starts the service as a child process and measures PRODUCT.md §6 in one run —
+// throughput against a direct S3 upload, CPU per GiB, peak RSS, small-CSV latency and a burst of
+// concurrent uploads. Progress goes to stderr; the table (and with --json the JSON line) to stdout.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { type BenchOptions, parseOptions } from './options.js';
+import { type BenchResults, toJson, toTable } from './report.js';
+import { measureConcurrent } from './scenarios/concurrent.js';
+import { measurePeakRss } from './scenarios/peak-rss.js';
+import { measureSmallCsv } from './scenarios/small-csv.js';
+import { measureThroughput, warmUp } from './scenarios/throughput.js';
+import { type ServiceOptions, startService } from './service-process.js';
+import { MIB } from './stats.js';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function runBench(options: BenchOptions): Promise<BenchResults> {
+  const maxConcurrentUploads = Math.max(64, options.concurrentUploads);
+  const serviceOptions: ServiceOptions = {
+    topology: options.topology,
+    runtime: options.runtime,
+    env: {
+      UPLOAD_PART_BYTES: String(options.partBytes),
+      UPLOAD_QUEUE_SIZE: String(options.queueSize),
+      // The burst measures the pipeline, not the 503 guard (default 32) turning half of it away.
+      MAX_CONCURRENT_UPLOADS: String(maxConcurrentUploads),
+      ...options.env,
+    },
+    nodeArgs: options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
+  };
+  const results: BenchResults = { node: process.version, cpus: cpus().length, maxConcurrentUploads };
+  const { phases } = options;
+
+  if (phases.has('throughput') || phases.has('small') || phases.has('concurrent')) {
+    const service = await startService(serviceOptions);
+    try {
+      if (phases.has('throughput')) {
+        const settings = {
+          bytes: options.throughputBytes,
+          pairs: options.pairs,
+          encoding: options.encoding,
+          partBytes: options.partBytes,
+          queueSize: options.queueSize,
+        };
+        log(`throughput: ${options.pairs} service/direct pairs of ${options.throughputBytes / MIB} MiB`);
+        await warmUp(service, settings);
+        results.throughput = await measureThroughput(service, settings, log);
+        if (options.cpuProfileDir) {
+          // profile-summary.ts reads these to attribute samples to service or direct runs.
+          const windows = results.throughput.runs.map(({ kind, startUs, endUs }) => ({
+            kind,
+            startUs,
+            endUs,
+          }));
+          await mkdir(options.cpuProfileDir, { recursive: true });
+          await writeFile(join(options.cpuProfileDir, 'windows.json'), JSON.stringify(windows));
+        }
+      }
+      if (phases.has('small')) {
+        log(`small CSV: ${options.smallRequests} sequential requests`);
+        results.small = await measureSmallCsv(service, options.smallRequests, options.encoding);
+      }
+      if (phases.has('concurrent')) {
+        log(`concurrent: ${options.concurrentUploads} uploads of 1 MiB into 8 tables`);
+        results.concurrent = await measureConcurrent(service, options.concurrentUploads, options.encoding);
+      }
+    } finally {
+      await service.stop();
+    }
+  }
+  if (phases.has('rss')) {
+    log(
+      `peak RSS: ${options.rssBytes.small / MIB} MiB and ${options.rssBytes.large / MIB} MiB, fresh service each`,
+    );
+    const small = await measurePeakRss(serviceOptions, options.rssBytes.small, options.encoding);
+    log(
+      `  ${options.rssBytes.small / MIB} MiB: peak ${small.peakMiB.toFixed(1)} MiB (idle ${small.idleMiB.toFixed(1)})`,
+    );
+    const large = await measurePeakRss(serviceOptions, options.rssBytes.large, options.encoding);
+    log(
+      `  ${options.rssBytes.large / MIB} MiB: peak ${large.peakMiB.toFixed(1)} MiB (idle ${large.idleMiB.toFixed(1)})`,
+    );
+    results.rss = { small, large };
+  }
+  return results;
+}
+
+let options: BenchOptions;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(2);
+}
+const startedAt = performance.now();
+const results = await runBench(options);
+log(`done in ${((performance.now() - startedAt) / 1000).toFixed(0)} s`);
+process.stdout.write(`${toTable(results, options)}\n`);
+if (options.json) process.stdout.write(`${toJson(results)}\n`);

@@ -1,0 +1,168 @@
+// Throughput: one generated CSV through `POST /write-table?wait=0` (timed until the 202, the table
+// load excluded) against the direct lib-storage upload of the same bytes to the same embedded S3,
+// in alternating pairs. CPU of every process is read around each run, so the embedded S3's share
+// (what the service process burns while the bench uploads directly) can be told apart from ours.
+import { execFileSync } from 'node:child_process';
+import { uploadDirect } from '../direct-upload.js';
+import { DEFAULT_ROW_BYTES, generateCsv, planCsv } from '../generate-csv.js';
+import { readCpuSeconds, readMachineBusySeconds } from '../proc-stats.js';
+import type { ServiceProcess } from '../service-process.js';
+import { MIB, median } from '../stats.js';
+import { jobIdOf, tableRowsCount, waitForJob } from '../storage-calls.js';
+import { type BodyEncoding, sendWriteTable } from '../write-table-request.js';
+
+export interface ThroughputSettings {
+  bytes: number;
+  pairs: number;
+  encoding: BodyEncoding;
+  partBytes: number;
+  queueSize: number;
+}
+
+export interface ThroughputRun {
+  kind: 'service' | 'direct';
+  ms: number;
+  /** CPU seconds of the importer's process during the run. */
+  importerCpuS: number;
+  /** CPU seconds of the embedded S3's process (the importer's own in `local`). */
+  storageCpuS: number;
+  /** CPU seconds of the bench process (the client side). */
+  benchCpuS: number;
+  /** CPU seconds every other process on the machine used meanwhile (noise from outside the bench). */
+  otherCpuS: number;
+  /** CLOCK_MONOTONIC microseconds, the clock of V8's CPU profiles: lets profile-summary pick the run. */
+  startUs: number;
+  endUs: number;
+}
+
+export interface ThroughputResult {
+  runs: ThroughputRun[];
+  serviceMs: number;
+  directMs: number;
+  serviceMiBps: number;
+  directMiBps: number;
+  /** Median service time / median direct time. */
+  ratio: number;
+  /** Service process CPU (importer; in `local` with the embedded S3 inside) per GiB uploaded. */
+  cpuSecondsPerGiB: number;
+  /** CPU of the embedded S3's process per GiB, measured during the direct uploads. */
+  s3CpuSecondsPerGiB: number;
+  /** Bench-process CPU per GiB during direct uploads: the SDK client's own cost (hashing, sockets). */
+  sdkCpuSecondsPerGiB: number;
+}
+
+const TABLE_ID = 'in.c-bench.throughput';
+
+export async function warmUp(service: ServiceProcess, settings: ThroughputSettings): Promise<void> {
+  const small = { ...settings, bytes: Math.min(settings.bytes, 16 * MIB) };
+  await runService(service, small);
+  await runDirect(service, small);
+}
+
+export async function measureThroughput(
+  service: ServiceProcess,
+  settings: ThroughputSettings,
+  log: (line: string) => void,
+): Promise<ThroughputResult> {
+  const runs: ThroughputRun[] = [];
+  for (let pair = 0; pair < settings.pairs; pair++) {
+    const order = pair % 2 === 0 ? (['service', 'direct'] as const) : (['direct', 'service'] as const);
+    for (const kind of order) {
+      const run =
+        kind === 'service' ? await runService(service, settings) : await runDirect(service, settings);
+      runs.push(run);
+      log(
+        `  ${kind.padEnd(7)} ${(settings.bytes / MIB).toFixed(0)} MiB in ${(run.ms / 1000).toFixed(2)} s = ${(settings.bytes / MIB / (run.ms / 1000)).toFixed(1)} MiB/s, CPU importer ${run.importerCpuS.toFixed(2)} s, S3 process ${run.storageCpuS.toFixed(2)} s, bench ${run.benchCpuS.toFixed(2)} s, other processes ${run.otherCpuS.toFixed(2)} s`,
+      );
+    }
+  }
+  const of = (kind: ThroughputRun['kind']) => runs.filter((run) => run.kind === kind);
+  const gib = settings.bytes / (1024 * MIB);
+  const serviceMs = median(of('service').map((run) => run.ms));
+  const directMs = median(of('direct').map((run) => run.ms));
+  return {
+    runs,
+    serviceMs,
+    directMs,
+    serviceMiBps: settings.bytes / MIB / (serviceMs / 1000),
+    directMiBps: settings.bytes / MIB / (directMs / 1000),
+    ratio: serviceMs / directMs,
+    cpuSecondsPerGiB: median(of('service').map((run) => run.importerCpuS)) / gib,
+    s3CpuSecondsPerGiB: median(of('direct').map((run) => run.storageCpuS)) / gib,
+    sdkCpuSecondsPerGiB: median(of('direct').map((run) => run.benchCpuS)) / gib,
+  };
+}
+
+async function runService(service: ServiceProcess, settings: ThroughputSettings): Promise<ThroughputRun> {
+  const shape = { totalBytes: settings.bytes, rowBytes: DEFAULT_ROW_BYTES };
+  const run = await measured(service, 'service', async () => {
+    const response = await sendWriteTable({
+      url: service.url,
+      token: service.token,
+      fields: { tableId: TABLE_ID, incremental: '0', wait: '0' },
+      data: generateCsv(shape),
+      dataBytes: settings.bytes,
+      encoding: settings.encoding,
+    });
+    if (response.status !== 202 && response.status !== 200) {
+      throw new Error(`write-table answered ${response.status}: ${JSON.stringify(response.body)}`);
+    }
+    return response.body;
+  });
+  // The table load runs after the timed part; it must finish (and be right) before the next run.
+  await waitForJob(service, jobIdOf(run.result));
+  const rows = await tableRowsCount(service, TABLE_ID);
+  const expected = planCsv(shape).rowsCount;
+  if (rows !== expected) throw new Error(`${TABLE_ID} has ${rows} rows, expected ${expected}`);
+  return run.figures;
+}
+
+async function runDirect(service: ServiceProcess, settings: ThroughputSettings): Promise<ThroughputRun> {
+  const shape = { totalBytes: settings.bytes, rowBytes: DEFAULT_ROW_BYTES };
+  const run = await measured(service, 'direct', () =>
+    uploadDirect(generateCsv(shape), {
+      storageUrl: service.storageUrl,
+      token: service.token,
+      s3Endpoint: service.s3Endpoint,
+      partBytes: settings.partBytes,
+      queueSize: settings.queueSize,
+    }),
+  );
+  return run.figures;
+}
+
+async function measured<T>(
+  service: ServiceProcess,
+  kind: ThroughputRun['kind'],
+  work: () => Promise<T>,
+): Promise<{ result: T; figures: ThroughputRun }> {
+  // Dirty pages of the previous run (S3 objects, DuckDB) are written out first, not during this one.
+  execFileSync('sync');
+  const importerBefore = readCpuSeconds(service.pid);
+  const storageBefore = readCpuSeconds(service.storagePid);
+  const machineBefore = readMachineBusySeconds();
+  const benchBefore = process.cpuUsage();
+  const startUs = Number(process.hrtime.bigint() / 1000n);
+  const startedAt = performance.now();
+  const result = await work();
+  const ms = performance.now() - startedAt;
+  const endUs = Number(process.hrtime.bigint() / 1000n);
+  const bench = process.cpuUsage(benchBefore);
+  const importerCpuS = readCpuSeconds(service.pid) - importerBefore;
+  const storageCpuS = readCpuSeconds(service.storagePid) - storageBefore;
+  const benchCpuS = (bench.user + bench.system) / 1e6;
+  const ours = importerCpuS + benchCpuS + (service.storagePid === service.pid ? 0 : storageCpuS);
+  return {
+    result,
+    figures: {
+      kind,
+      ms,
+      importerCpuS,
+      storageCpuS,
+      benchCpuS,
+      otherCpuS: Math.max(0, readMachineBusySeconds() - machineBefore - ours),
+      startUs,
+      endUs,
+    },
+  };
+}

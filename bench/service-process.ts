@@ -1,0 +1,203 @@
+// Starts the service under test as a child process on free loopback ports and stops it again.
+// `local`: the importer in local mode (stand-in + embedded S3 in the same process, as `npm start`).
+// `split`: the stand-in alone in one process and the importer in remote mode in another, pointed at
+// it (KBC_URL, S3_ENDPOINT), so the importer's own CPU and memory are not mixed with s3rver's.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type Topology = 'local' | 'split';
+/** `tsx`: `node --import tsx src/main.ts` (what `npm start` runs); `dist`: compiled, as the image runs. */
+export type Runtime = 'tsx' | 'dist';
+
+export interface ServiceOptions {
+  topology: Topology;
+  runtime: Runtime;
+  /** Extra environment for the importer (UPLOAD_PART_BYTES, MAX_CONCURRENT_UPLOADS, …). */
+  env: Record<string, string>;
+  /** Extra node flags for the importer (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+}
+
+export interface ServiceProcess {
+  /** Base URL of the importer (`/write-table`). */
+  url: string;
+  /** Base URL of the Storage API stand-in (`/v2/storage/...`). */
+  storageUrl: string;
+  s3Endpoint: string;
+  token: string;
+  /** The importer's process id. */
+  pid: number;
+  /** The process that runs the embedded S3 (the importer itself in `local`). */
+  storagePid: number;
+  stop(): Promise<void>;
+}
+
+const ROOT = new URL('..', import.meta.url).pathname;
+/** Outside the tree (other work must not see it); a node_modules link lets its imports resolve. */
+const DIST_DIR = join(tmpdir(), 'table-importer-bench-dist');
+const TOKEN = 'bench-token';
+const READY_TIMEOUT_MS = 60_000;
+
+let distBuilt = false;
+
+/** Compiles src/ once per bench run, as `npm run build` does, into DIST_DIR. */
+export function buildDist(): void {
+  if (distBuilt) return;
+  rmSync(DIST_DIR, { recursive: true, force: true });
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', DIST_DIR], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  symlinkSync(join(ROOT, 'node_modules'), join(DIST_DIR, 'node_modules'));
+  writeFileSync(join(DIST_DIR, 'package.json'), '{"type":"module"}\n');
+  distBuilt = true;
+}
+
+export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'table-importer-bench-'));
+  const children: ManagedChild[] = [];
+  const stop = async () => {
+    for (const child of children.reverse()) await child.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const [port, s3Port] = await freePorts(2);
+    const importerEntry =
+      options.runtime === 'dist'
+        ? [join(DIST_DIR, 'main.js')]
+        : ['--import', 'tsx', join(ROOT, 'src', 'main.ts')];
+    if (options.runtime === 'dist') buildDist();
+    const common = { LOG_LEVEL: 'warn', NODE_NO_WARNINGS: '1' };
+
+    if (options.topology === 'local') {
+      const importer = spawnChild('importer', [...(options.nodeArgs ?? []), ...importerEntry], {
+        ...common,
+        PORT: String(port),
+        LOCAL_S3_PORT: String(s3Port),
+        LOCAL_STORAGE_DIR: dataDir,
+        LOCAL_STORAGE_TOKEN: TOKEN,
+        ...options.env,
+      });
+      children.push(importer);
+      const url = `http://127.0.0.1:${port}`;
+      await waitUntilReady(`${url}/health`, importer);
+      return {
+        url,
+        storageUrl: url,
+        s3Endpoint: `http://127.0.0.1:${s3Port}`,
+        token: TOKEN,
+        pid: importer.pid,
+        storagePid: importer.pid,
+        stop,
+      };
+    }
+
+    const [storagePort] = await freePorts(1);
+    const storage = spawnChild(
+      'stand-in',
+      ['--import', 'tsx', join(ROOT, 'bench', 'local-storage-server.ts')],
+      {
+        ...common,
+        BENCH_STORAGE_PORT: String(storagePort),
+        BENCH_S3_PORT: String(s3Port),
+        BENCH_DATA_DIR: dataDir,
+        BENCH_TOKEN: TOKEN,
+      },
+    );
+    children.push(storage);
+    const storageUrl = `http://127.0.0.1:${storagePort}`;
+    const s3Endpoint = `http://127.0.0.1:${s3Port}`;
+    await waitUntilReady(`${storageUrl}/v2/storage/tokens/verify`, storage, { 'X-StorageApi-Token': TOKEN });
+    const importer = spawnChild('importer', [...(options.nodeArgs ?? []), ...importerEntry], {
+      ...common,
+      PORT: String(port),
+      KBC_URL: storageUrl,
+      HOST: '127.0.0.1',
+      S3_ENDPOINT: s3Endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      ...options.env,
+    });
+    children.push(importer);
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilReady(`${url}/health`, importer);
+    return { url, storageUrl, s3Endpoint, token: TOKEN, pid: importer.pid, storagePid: storage.pid, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+interface ManagedChild {
+  pid: number;
+  process: ChildProcess;
+  stderrTail(): string;
+  stop(): Promise<void>;
+}
+
+function spawnChild(name: string, args: string[], env: Record<string, string>): ManagedChild {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`${name}: spawn failed`);
+  let tail = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (text: string) => {
+    tail = (tail + text).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    pid: child.pid,
+    process: child,
+    stderrTail: () => tail,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitUntilReady(url: string, child: ManagedChild, headers: Record<string, string> = {}) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.process.exitCode !== null) {
+      throw new Error(`service exited with ${child.process.exitCode}: ${child.stderrTail()}`);
+    }
+    try {
+      const response = await fetch(url, { headers });
+      await response.arrayBuffer();
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`service not ready after ${READY_TIMEOUT_MS} ms: ${child.stderrTail()}`);
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  const ports = await Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<number>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => {
+            const address = server.address();
+            resolve(typeof address === 'object' && address ? address.port : 0);
+          });
+        }),
+    ),
+  );
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
