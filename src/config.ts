@@ -1,5 +1,6 @@
 // Parses the environment into typed settings. The only place that knows variable names and
 // defaults; it never reads process.env itself (main.ts passes it in) and reports every problem at once.
+import { type FaultPlan, FaultPlanError, parseFaultPlan } from './local-storage/faults/fault-plan.js';
 
 export type Mode = 'local' | 'remote';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -15,6 +16,8 @@ export interface Config {
   localStorageDir: string;
   localStorageToken: string;
   localS3Port: number;
+  /** Local mode: fault injection in the Storage stand-in and its S3 (LOCAL_FAULTS); undefined = off. */
+  localFaults: FaultPlan | undefined;
   maxFileBytes: number;
   jobWaitSeconds: number;
   maxConcurrentUploads: number;
@@ -47,6 +50,7 @@ export const CONFIG_VARIABLES = [
   'LOCAL_STORAGE_DIR',
   'LOCAL_STORAGE_TOKEN',
   'LOCAL_S3_PORT',
+  'LOCAL_FAULTS',
   'MAX_FILE_BYTES',
   'JOB_WAIT_SECONDS',
   'MAX_CONCURRENT_UPLOADS',
@@ -113,6 +117,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     localStorageDir: read('LOCAL_STORAGE_DIR') ?? '.local-storage',
     localStorageToken,
     localS3Port: integer('LOCAL_S3_PORT', port === 0 ? 0 : port + 1, 0, 65535),
+    localFaults: readFaultPlan(read('LOCAL_FAULTS'), mode, problems),
     maxFileBytes: integer('MAX_FILE_BYTES', 2 * 1024 * MIB, 1),
     jobWaitSeconds: integer('JOB_WAIT_SECONDS', 1800, 0, 86_400),
     maxConcurrentUploads: integer('MAX_CONCURRENT_UPLOADS', 32, 1, 10_000),
@@ -124,4 +129,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** LOCAL_FAULTS: a fault plan for the local stand-in (faults/fault-plan.ts); meaningless in remote mode. */
+function readFaultPlan(raw: string | undefined, mode: Mode, problems: string[]): FaultPlan | undefined {
+  if (raw === undefined) return undefined;
+  if (mode === 'remote') {
+    problems.push('LOCAL_FAULTS works only in local mode (without KBC_URL)');
+    return undefined;
+  }
+  try {
+    return parseFaultPlan(raw);
+  } catch (err) {
+    if (!(err instanceof FaultPlanError)) throw err;
+    problems.push(`LOCAL_FAULTS is invalid: ${err.problems.join('; ')}`);
+    return undefined;
+  }
 }

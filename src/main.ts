@@ -10,6 +10,8 @@ import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
 import { createUploadSlots } from './http/upload-slots.js';
+import { createFaultInjector, type FaultInjector } from './local-storage/faults/fault-injector.js';
+import { describeFaultPlan } from './local-storage/faults/fault-plan.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createS3ClientFor } from './s3/s3-client-for.js';
@@ -35,6 +37,10 @@ export interface ServiceOverrides {
   jobPoll?: JobPollSettings;
   jobSearch?: JobSearchSettings;
   retryPolicy?: StorageClientDeps['retryPolicy'];
+  /** Local mode: fault injection in the stand-in (tests keep the injector to reconfigure it); wins over LOCAL_FAULTS. */
+  localFaults?: FaultInjector;
+  /** How long a client may take to send its request headers (default 30 s). */
+  headersTimeoutMs?: number;
   /** Local mode: extra tokens for the stand-in (tests reach accessDenied with them). */
   localTokens?: LocalTokenOption[];
   /** Node process metrics (RSS, heap, event loop) on /metrics; only the real process turns this on. */
@@ -58,6 +64,9 @@ export async function startService(
   let closeLocalStorage = async () => {};
   if (config.mode === 'local') {
     const { createLocalStorage } = await import('./local-storage/local-storage.js');
+    const faults =
+      overrides.localFaults ?? (config.localFaults ? createFaultInjector(config.localFaults) : undefined);
+    if (faults) logger.warn({ faults: describeFaultPlan(faults.plan) }, 'fault injection is on');
     const local = await createLocalStorage({
       dataDir: config.localStorageDir,
       tokens: [
@@ -67,6 +76,7 @@ export async function startService(
       s3Port: config.localS3Port,
       s3Host: '127.0.0.1',
       logger: logger.child({ component: 'local-storage' }),
+      faults,
     });
     localStorageApi = local.api;
     s3Endpoint = { endpoint: local.s3Endpoint, forcePathStyle: true };
@@ -104,6 +114,7 @@ export async function startService(
       },
     },
   });
+  const headersTimeoutMs = overrides.headersTimeoutMs ?? 30_000;
   const server = serve({
     fetch: app.fetch,
     port: config.port,
@@ -112,7 +123,9 @@ export async function startService(
       // Uploads may take many minutes: no total request timeout; a stalled body is caught by the
       // importer's own idle watch (408). Slow headers are still cut off.
       requestTimeout: 0,
-      headersTimeout: 30_000,
+      headersTimeout: headersTimeoutMs,
+      // Node enforces the header timeout only on this check interval (default 30 s).
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, headersTimeoutMs / 4)),
       keepAliveTimeout: 75_000,
     },
   }) as Server;

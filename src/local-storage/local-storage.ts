@@ -9,6 +9,8 @@ import { Hono } from 'hono';
 import type { Logger } from '../logger.js';
 import { createTokenRegistry, type LocalStorageToken } from './auth.js';
 import { type EmbeddedS3, startEmbeddedS3 } from './embedded-s3.js';
+import type { FaultInjector } from './faults/fault-injector.js';
+import { startFaultLayer } from './faults/fault-layer.js';
 import { createJobRunner, markInterruptedJobs } from './job-runner.js';
 import { openMetadataStore } from './metadata-store.js';
 import { createStorageApp } from './storage-app.js';
@@ -29,6 +31,11 @@ export interface LocalStorageOptions {
   s3Host?: string;
   logger?: Logger;
   now?: () => Date;
+  /**
+   * Fault injection (off when absent): Storage answers, S3 uploads (through a proxy advertised as
+   * the S3 endpoint) and job runs fail or slow down as the injector decides. See faults/.
+   */
+  faults?: FaultInjector;
 }
 
 export interface LocalStorage {
@@ -70,7 +77,16 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
       port: options.s3Port,
     });
     cleanups.push(() => s3.close());
-    const jobs = createJobRunner({ metadata, logger: options.logger, now });
+    const faults = options.faults
+      ? await startFaultLayer(options.faults, {
+          s3Endpoint: s3.endpoint,
+          host: options.s3Host ?? '127.0.0.1',
+          logger: options.logger,
+        })
+      : undefined;
+    if (faults) cleanups.push(() => faults.close());
+    const runner = createJobRunner({ metadata, logger: options.logger, now });
+    const jobs = faults ? faults.wrapJobs(runner) : runner;
     cleanups.push(() => jobs.close());
     const tableJobs = createTableJobs({ metadata, tableStore, s3, tempDir, now });
     const api = createStorageApp({
@@ -86,8 +102,8 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
 
     let closing: Promise<void> | undefined;
     return {
-      api,
-      s3Endpoint: s3.endpoint,
+      api: faults ? faults.wrapApi(api) : api,
+      s3Endpoint: faults?.s3Endpoint ?? s3.endpoint,
       close: () => {
         closing ??= closeAll().then(() => metadata.save());
         return closing;
