@@ -222,7 +222,10 @@ async function writeTable(deps: WriteTableDeps, request: WriteTableRequest) {
 
   // From here on the job may exist: no more aborting on our side, only waiting.
   const session = sessionFor(options.branchId);
-  const started = await startTableJob(session, options, existing, uploaded.id, { search: deps.jobSearch, signal });
+  const started = await startTableJob(session, options, existing, uploaded.id, {
+    search: deps.jobSearch,
+    signal,
+  });
   request.facts.jobId = started.job.id;
   const jobStartedAt = Date.now();
   const budgetMs = request.respondAsync ? 0 : options.waitSeconds * 1000;
