@@ -45,23 +45,42 @@ export async function addStringColumns(
   }
 }
 
-export async function deleteAllRows(connection: DuckDBConnection, table: string): Promise<void> {
-  await connection.run(`DELETE FROM ${quoteIdentifier(table)}`);
-}
-
-/** Appends the file's rows; with a primary key only the last row of each key in the file. */
-export async function insertRows(
+/**
+ * Full load: the table's rows become the file's rows, in file order; with a primary key only the
+ * last row of each key is kept. The INSERT preserves file order (DuckDB's default
+ * preserve_insertion_order), so the row inserted last has the highest rowid.
+ */
+export async function replaceRows(
   connection: DuckDBConnection,
   table: string,
   rows: CanonicalRows,
   primaryKey: readonly string[],
   loadedAt: Date,
 ): Promise<void> {
+  const target = quoteIdentifier(table);
+  await connection.run(`DELETE FROM ${target}`);
+  await appendRows(connection, table, rows, loadedAt);
+  if (primaryKey.length === 0 || rows.rowsCount < 2) return;
+  const partition = primaryKey.map(quoteIdentifier).join(', ');
+  await connection.run(
+    `DELETE FROM ${target} WHERE rowid IN (
+       SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY ${partition} ORDER BY rowid DESC) AS rank FROM ${target})
+       WHERE rank > 1)`,
+  );
+}
+
+/** Appends every row of the file, in file order (incremental load without a primary key). */
+export async function appendRows(
+  connection: DuckDBConnection,
+  table: string,
+  rows: CanonicalRows,
+  loadedAt: Date,
+): Promise<void> {
   if (rows.rowsCount === 0) return;
   const columns = rows.columns.map(quoteIdentifier).join(', ');
   await connection.run(
     `INSERT INTO ${quoteIdentifier(table)} (${columns}, ${quoteIdentifier(TIMESTAMP_COLUMN)})
-     SELECT ${columns}, ${timestampLiteral(loadedAt)} FROM (${selectRows(rows, primaryKey)})`,
+     SELECT ${columns}, ${timestampLiteral(loadedAt)} FROM (${selectRows(rows, [])})`,
   );
 }
 

@@ -17,11 +17,11 @@ import { writeCanonicalCsv } from './csv/write-canonical-csv.js';
 import { toDuckdbTableName } from './duckdb-sql.js';
 import {
   addStringColumns,
+  appendRows,
   createStringTable,
-  deleteAllRows,
-  insertRows,
   readTableColumns,
   readTableStats,
+  replaceRows,
   upsertRows,
 } from './duckdb-table-load.js';
 import { StorageError } from './storage-error.js';
@@ -83,7 +83,7 @@ export async function createTableFromFile(
       await createStringTable(connection, table, columns).catch((error: unknown) => {
         throw isAlreadyExists(error) ? tableAlreadyExists(tableId) : error;
       });
-      await insertRows(connection, table, { path, columns, rowsCount }, primaryKey, new Date());
+      await replaceRows(connection, table, { path, columns, rowsCount }, primaryKey, new Date());
       return readTableStats(connection, table, columns);
     });
     return { columns, primaryKey, ...stats };
@@ -133,12 +133,11 @@ export async function importFileIntoTable(
       await addStringColumns(connection, table, addedColumns);
       const loadedAt = new Date();
       if (!options.incremental) {
-        await deleteAllRows(connection, table);
-        await insertRows(connection, table, rows, current.primaryKey, loadedAt);
+        await replaceRows(connection, table, rows, current.primaryKey, loadedAt);
       } else if (current.primaryKey.length > 0) {
         await upsertRows(connection, table, rows, current.primaryKey, loadedAt);
       } else {
-        await insertRows(connection, table, rows, [], loadedAt);
+        await appendRows(connection, table, rows, loadedAt);
       }
       return readTableStats(connection, table, columns);
     });
