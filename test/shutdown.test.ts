@@ -73,9 +73,10 @@ describe('graceful shutdown of the real process', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('an idle process exits 0 promptly on %s', async (signal) => {
     const service = track(await spawnService());
     service.child.kill(signal);
-    const { code, elapsedMs } = await exitWithin(service, 5_000);
+    // Nothing to drain: only closing the server, the stand-in, its S3 and DuckDB (~1-2 s here).
+    const { code, elapsedMs } = await exitWithin(service, 10_000);
     expect(code).toBe(0);
-    expect(elapsedMs).toBeLessThan(3_000);
+    expect(elapsedMs).toBeLessThan(6_000);
     expect(service.output()).toContain('"msg":"shut down"');
     await rm(service.dataDir, { recursive: true, force: true });
   });
@@ -157,7 +158,7 @@ describe('graceful shutdown of the real process', () => {
     service.child.kill('SIGINT');
     const { code, elapsedMs } = await exitWithin(service, 3_000);
     expect(code).toBe(130);
-    expect(elapsedMs).toBeLessThan(1_000);
+    expect(elapsedMs).toBeLessThan(2_000);
     upload.destroy();
     await rm(service.dataDir, { recursive: true, force: true });
   });
