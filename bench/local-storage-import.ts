@@ -3,7 +3,7 @@
 // Run: npx tsx bench/local-storage-import.ts [rows]. Not a test: nothing is asserted but row counts.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -25,7 +25,9 @@ try {
   await generateCsv(csvPath, rowsCount);
   await pipeline(createReadStream(csvPath), createGzip(), createWriteStream(gzipPath));
   const sizeMb = (await stat(csvPath)).size / 1e6;
-  console.log(`${rowsCount} rows, ${sizeMb.toFixed(1)} MB CSV (5 columns)`);
+  console.log(
+    `${rowsCount} rows, ${sizeMb.toFixed(1)} MB CSV (5 columns); load average ${loadavg()[0]?.toFixed(1)}`,
+  );
 
   await time('canonical pass only', () =>
     writeCanonicalCsv({
@@ -73,12 +75,17 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
+/** Wall time, and CPU time of this process (JS thread + DuckDB threads): the machine may be shared. */
 async function time<T>(label: string, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const result = await work();
   const seconds = (performance.now() - started) / 1000;
-  const rows = typeof result === 'object' && result !== null && 'rowsCount' in result ? result.rowsCount : '';
-  console.log(`${label.padEnd(55)} ${seconds.toFixed(2)} s ${rows === '' ? '' : `(${rows} rows)`}`);
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const rows =
+    typeof result === 'object' && result !== null && 'rowsCount' in result ? ` ${result.rowsCount} rows` : '';
+  console.log(`${label.padEnd(55)} ${seconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU${rows}`);
   return result;
 }
 
@@ -88,7 +95,7 @@ async function generateCsv(path: string, rows: number): Promise<void> {
     let batch: string[] = [];
     for (let i = 1; i <= rows; i++) {
       const note = i % 1000 === 0 ? '"multi-line\nnote, with ""quotes"""' : `note ${i % 97}`;
-      batch.push(`${i},"User ${i}",user${i}@example.com,${(i * 7919) % 100000}.${i % 100},${note}\n`);
+      batch.push(`${i},"U ${i}",u${i}@example.com,${(i * 7919) % 100000}.${i % 100},${note}\n`);
       if (batch.length === 10_000) {
         yield batch.join('');
         batch = [];

@@ -1,8 +1,8 @@
-// DuckDB statements of a table load: string tables, bulk reads of the canonical CSV written by
-// csv/write-canonical-csv.ts, truncate/append/upsert, stats. Runs inside the caller's
+// DuckDB statements of a table load: string tables, bulk reads of the canonical CSV (format in
+// csv/canonical-csv-format.ts), full/append/upsert loads, stats. Runs inside the caller's
 // transaction; Storage's validation rules live in csv/file-columns.ts, not here.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { MAX_CANONICAL_ROW_BYTES } from './csv/canonical-csv-encoder.js';
+import { MAX_CANONICAL_ROW_BYTES } from './csv/canonical-csv-format.js';
 import { quoteIdentifier, quoteLiteral, timestampLiteral } from './duckdb-sql.js';
 
 /** Internal column holding each row's last change; never listed among a table's columns. */

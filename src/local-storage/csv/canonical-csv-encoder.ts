@@ -1,14 +1,9 @@
-// Byte-level CSV parser for Storage's dialects (contract §9.1) that writes canonical CSV as it
-// goes, and applies the record rules of a load: skipped lines, header capture, field counts,
-// treatValuesAsNull. No I/O, gzip, BOM or UTF-8 validation here (see write-canonical-csv.ts).
+// Byte-level CSV parser for Storage's dialects (contract §9.1) that writes canonical CSV (see
+// canonical-csv-format.ts) as it goes, and applies the record rules of a load: skipped lines,
+// header capture, field counts, treatValuesAsNull. No I/O, gzip, BOM or UTF-8 checks here.
+import { decodeCanonicalRecord, MAX_CANONICAL_ROW_BYTES, writeDecimal } from './canonical-csv-format.js';
 import type { CsvDialect } from './csv-dialect.js';
 import { createLoadError } from './load-error.js';
-
-/**
- * Canonical CSV: `"v1","v2",…,<ordinal>\n`: every value quoted with `"` doubled, then the 1-based
- * data-row ordinal unquoted, LF line ends, no header. No value is ever NULL.
- */
-export const MAX_CANONICAL_ROW_BYTES = 64 * 1024 * 1024;
 
 /**
  * `header`: the first record names the columns, and `ignoredLinesCount` counts it, so the first
@@ -128,7 +123,7 @@ export function createCanonicalCsvEncoder(options: {
   const endRecord = (): void => {
     if (!dataRecord) {
       if (recordIndex === 0 && layout.kind === 'header') {
-        header = decodeCanonicalFields(out.toString('utf8', recordStart, written));
+        header = decodeCanonicalRecord(out.toString('utf8', recordStart, written));
         expectedFields = header.length;
         layout.onHeader(header);
       }
@@ -403,39 +398,4 @@ function describeChar(char: string): string {
   if (char === '\t') return 'TAB';
   const code = char.charCodeAt(0);
   return code < 0x20 ? `U+${code.toString(16).padStart(4, '0').toUpperCase()}` : `"${char}"`;
-}
-
-function writeDecimal(out: Buffer, at: number, value: number): number {
-  let digits = 1;
-  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  let rest = value;
-  for (let index = at + digits - 1; index >= at; index--) {
-    out[index] = 0x30 + (rest % 10);
-    rest = Math.floor(rest / 10);
-  }
-  return at + digits;
-}
-
-/** `"a","b""c"` → ['a', 'b"c']: reads back a record this encoder wrote (without its ordinal). */
-function decodeCanonicalFields(record: string): string[] {
-  const fields: string[] = [];
-  let at = 0;
-  while (at < record.length) {
-    // at points to an opening quote.
-    let value = '';
-    let from = at + 1;
-    for (;;) {
-      const close = record.indexOf('"', from);
-      value += record.slice(from, close);
-      if (record[close + 1] === '"') {
-        value += '"';
-        from = close + 2;
-      } else {
-        at = close + 2; // skip the closing quote and the comma
-        break;
-      }
-    }
-    fields.push(value);
-  }
-  return fields;
 }
