@@ -2,7 +2,7 @@
 // refuse new requests with 503, keep the local Storage stand-in serving the importer meanwhile,
 // then exit 0; a second signal exits at once; the drain deadline turns job waits into 202s.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,36 +20,36 @@ interface PlainResponse {
   body: Record<string, unknown>;
 }
 
-/** One request on its own connection (no pooling), so the Connection header is the server's own. */
+/**
+ * One request on its own keep-alive connection: the client asks to keep it open, so a
+ * `Connection: close` in the answer is the server's own decision.
+ */
 function plainRequest(
   url: string,
   options: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<PlainResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: options.method ?? 'GET', headers: options.headers, agent: false },
-      (res) => {
-        let text = '';
-        res.on('data', (data) => {
-          text += String(data);
-        });
-        res.on('end', () => {
-          try {
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: text ? JSON.parse(text) : {},
-            });
-          } catch (err) {
-            reject(err);
-          }
-        });
-      },
-    );
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  return new Promise<PlainResponse>((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent }, (res) => {
+      let text = '';
+      res.on('data', (data) => {
+        text += String(data);
+      });
+      res.on('end', () => {
+        try {
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text ? JSON.parse(text) : {},
+          });
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
     req.on('error', reject);
     req.end(options.body);
-  });
+  }).finally(() => agent.destroy());
 }
 
 /** Starts a multipart upload by hand: the head, the tableId field and the first bytes of `data`. */
@@ -103,7 +103,9 @@ describe('graceful shutdown of the real process', () => {
     expect(refused.body).toMatchObject({ status: 'error', code: 'importer.shuttingDown' });
     expect(refused.headers['retry-after']).toBe('5');
     expect(refused.headers.connection).toBe('close');
-    expect((await plainRequest(`${service.url}/health`)).status).toBe(503);
+    const health = await plainRequest(`${service.url}/health`);
+    expect(health.status).toBe(503);
+    expect(health.headers.connection).toBe('close');
     // The embedded Storage stand-in is still up: the importer needs it for its own job polling.
     const verify = await plainRequest(`${service.url}/v2/storage/tokens/verify`, {
       headers: { 'X-StorageApi-Token': LOCAL_TOKEN },

@@ -66,7 +66,10 @@ export function createDrain(options: DrainOptions = {}): Drain {
       const exempt = (path: string) => exceptPaths.some((p) => path === p || path.startsWith(`${p}/`));
       return async (c, next) => {
         const counted = !exempt(c.req.path);
-        if (counted && draining) throw shuttingDownError(retryAfterSeconds);
+        if (counted && draining) {
+          c.header('Connection', 'close');
+          throw shuttingDownError(retryAfterSeconds);
+        }
         // In flight until the Node response closed (finished or cut), not until the handler
         // returned: a streamed answer outlives its handler. Without Node bindings: the handler.
         const outgoing = c.env?.outgoing as ServerResponse | undefined;
