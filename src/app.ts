@@ -3,6 +3,7 @@
 import { Hono } from 'hono';
 import { AppError } from './errors.js';
 import type { AppEnv } from './http/app-env.js';
+import { asClientGone, catchBareThrows } from './http/client-gone.js';
 import type { Drain } from './http/drain.js';
 import { requestLog } from './http/request-log.js';
 import type { Logger } from './logger.js';
@@ -23,6 +24,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(metricsMiddleware(deps.metrics));
   app.use(requestLog(deps.logger));
+  app.use(catchBareThrows());
   if (deps.drain) app.use(deps.drain.guard({ exceptPaths: ['/v2/storage', '/metrics'] }));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
@@ -37,7 +39,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) =>
     c.json(errorBody('importer.notFound', `No route for ${c.req.method} ${c.req.path}`), 404),
   );
-  app.onError((err, c) => {
+  app.onError((caught, c) => {
+    // A client that left makes its request's awaits throw; that is its disconnect, not our error.
+    const err = asClientGone(caught, c.req.raw.signal);
     // An answer sent before the body was read: close the connection instead of reading the rest.
     const incoming = c.env?.incoming;
     if (incoming && !incoming.readableEnded) c.header('Connection', 'close');

@@ -3,6 +3,8 @@
 // and a check that no secret appears in any text the service produced.
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { expect } from 'vitest';
 import { createFaultInjector, type FaultInjector } from '../../src/local-storage/faults/fault-injector.js';
 import type { FaultPlan } from '../../src/local-storage/faults/fault-plan.js';
@@ -78,6 +80,12 @@ export interface ProcessResources {
 /** This process's RSS and open file descriptors: the service runs in-process. */
 export async function readProcessResources(): Promise<ProcessResources> {
   return { rssBytes: process.memoryUsage.rss(), openFds: (await readdir('/proc/self/fd')).length };
+}
+
+/** A full garbage collection, so RSS reflects what is still referenced (exposes gc at run time). */
+export function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
 
 /** Polls until the process's open descriptors are back within `slackFds` of `baseline`. */

@@ -50,21 +50,25 @@ export function createFaultInjector(plan: Partial<FaultPlan> = NO_FAULTS): Fault
     decide(target) {
       count(seen, target);
       let latencyMs = 0;
-      let failure: FailureKind | undefined;
       for (const rule of current.rules) {
-        if (!ruleApplies(rule.target, target)) continue;
-        // Every matching rule draws, hit or not, so one rule's outcome does not shift the others'.
-        const hit = random() < rule.rate;
-        if (!hit) continue;
-        if (rule.fault === 'latency') {
+        if (rule.fault !== 'latency' || !ruleApplies(rule.target, target)) continue;
+        if (random() < rule.rate) {
           latencyMs += rule.latencyMs ?? 0;
           count(injected, `${target}:latency`);
-        } else if (failure === undefined) {
-          failure = rule.fault;
-          count(injected, `${target}:${rule.fault}`);
         }
       }
-      return { latencyMs, failure };
+      // One draw for all failure rules: their rates add up (10% 500 + 10% reset = 20% failures).
+      const draw = random();
+      let cumulative = 0;
+      for (const rule of current.rules) {
+        if (rule.fault === 'latency' || !ruleApplies(rule.target, target)) continue;
+        cumulative += rule.rate;
+        if (draw < cumulative) {
+          count(injected, `${target}:${rule.fault}`);
+          return { latencyMs, failure: rule.fault };
+        }
+      }
+      return { latencyMs, failure: undefined };
     },
     injected: () => ({ ...injected }),
     seen: () => ({ ...seen }),

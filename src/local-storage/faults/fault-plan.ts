@@ -31,7 +31,10 @@ export type FaultKind = FailureKind | 'latency';
 export interface FaultRule {
   target: RuleTarget;
   fault: FaultKind;
-  /** Probability per request, 0..1. */
+  /**
+   * Probability per request, 0..1. Failure rules matching one request share a single draw, so
+   * their rates add up (and one failure at most is injected); each latency rule draws on its own.
+   */
   rate: number;
   /** For `latency`: added delay. */
   latencyMs?: number;

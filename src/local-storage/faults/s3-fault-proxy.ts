@@ -53,6 +53,8 @@ export async function startS3FaultProxy(options: {
     const target = classifyS3Request(incoming.method ?? 'GET', incoming.url ?? '/');
     const { latencyMs, failure } = options.injector.decide(target);
     if (latencyMs > 0) await sleep(latencyMs);
+    // A client that gave up meanwhile: its request never reaches S3, as on a real network.
+    if (incoming.socket.destroyed) return;
     if (failure !== undefined) options.logger?.debug({ target, fault: failure }, 'injected S3 fault');
     if (failure === 'reset-before') {
       incoming.socket.destroy();
