@@ -54,9 +54,8 @@ export async function writeCanonicalCsv(request: CanonicalCsvRequest): Promise<C
       encodeChecked(data.subarray(0, end));
       yield* encoder.takeOutput();
     }
-    if (carry !== undefined && !(atStart && BOM.subarray(0, carry.length).equals(carry))) {
-      encodeChecked(carry);
-    }
+    // Left over at the end: a character cut off, or a file of a BOM's first bytes. Both invalid.
+    if (carry !== undefined) encodeChecked(carry);
     encoder.finish();
     yield* encoder.takeOutput();
   }
