@@ -1,13 +1,15 @@
 // HTTP routes of the importer and the one error handler that renders every failure as the JSON
 // body of PRODUCT.md §2.1. Builds nothing itself: every collaborator comes in through AppDeps.
 import { Hono } from 'hono';
-import { AppError } from './errors.js';
 import type { AppEnv } from './http/app-env.js';
 import { asClientGone, catchBareThrows } from './http/client-gone.js';
 import type { Drain } from './http/drain.js';
+import { errorBody, renderError } from './http/error-body.js';
 import { requestLog } from './http/request-log.js';
+import { createGetJobHandler } from './jobs/get-job.js';
 import type { Logger } from './logger.js';
 import { type Metrics, metricsHandler, metricsMiddleware } from './metrics.js';
+import { createUploadFileHandler } from './uploads/upload-file.js';
 import { createWriteTableHandler, type WriteTableDeps } from './write-table/write-table.js';
 
 export interface AppDeps {
@@ -33,6 +35,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const writeTable = createWriteTableHandler(deps.writeTable);
     app.post('/write-table', writeTable);
     app.put('/write-table', writeTable);
+    app.post('/upload-file', createUploadFileHandler(deps.writeTable));
+    app.get('/jobs/:jobId{[0-9]{1,15}}', createGetJobHandler(deps.writeTable));
   }
   if (deps.localStorageApi) app.route('/v2/storage', deps.localStorageApi);
 
@@ -45,21 +49,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // An answer sent before the body was read: close the connection instead of reading the rest.
     const incoming = c.env?.incoming;
     if (incoming && !incoming.readableEnded) c.header('Connection', 'close');
-    if (err instanceof AppError) {
-      c.get('facts').errorCode = err.code;
-      const { retryAfterSeconds, ...details } = err.details;
-      if (retryAfterSeconds !== undefined) c.header('Retry-After', String(retryAfterSeconds));
-      return c.json({ ...errorBody(err.code, err.message), ...details }, err.status as 400);
-    }
-    deps.logger.error(
-      { err, requestId: c.get('requestId'), method: c.req.method, path: c.req.path },
-      'unhandled error',
-    );
-    return c.json(errorBody('importer.internalError', 'Internal server error'), 500);
+    const rendered = renderError(err, {
+      logger: deps.logger,
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      facts: c.get('facts'),
+    });
+    if (rendered.retryAfterSeconds !== undefined) c.header('Retry-After', String(rendered.retryAfterSeconds));
+    return c.json(rendered.body, rendered.status as 400);
   });
   return app;
-}
-
-function errorBody(code: string, message: string) {
-  return { status: 'error', error: message, code };
 }

@@ -27,6 +27,10 @@ export interface Config {
   idleTimeoutSeconds: number;
   /** On SIGTERM/SIGINT, in-flight requests get this long to finish. */
   drainSeconds: number;
+  /** JSON bodies: the column set is fixed from this many first records… */
+  jsonSampleRecords: number;
+  /** …or this many first (decoded) body bytes, whichever comes first. */
+  jsonSampleBytes: number;
   logLevel: LogLevel;
 }
 
@@ -58,6 +62,8 @@ export const CONFIG_VARIABLES = [
   'UPLOAD_QUEUE_SIZE',
   'IDLE_TIMEOUT_SECONDS',
   'DRAIN_SECONDS',
+  'JSON_SAMPLE_RECORDS',
+  'JSON_SAMPLE_BYTES',
   'LOG_LEVEL',
 ] as const;
 
@@ -125,6 +131,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     uploadQueueSize: integer('UPLOAD_QUEUE_SIZE', 4, 1, 64),
     idleTimeoutSeconds: integer('IDLE_TIMEOUT_SECONDS', 60, 1, 3600),
     drainSeconds: integer('DRAIN_SECONDS', 280, 0, 3600),
+    jsonSampleRecords: integer('JSON_SAMPLE_RECORDS', 1000, 1, 1_000_000),
+    jsonSampleBytes: integer('JSON_SAMPLE_BYTES', 8 * MIB, 1, 256 * MIB),
     logLevel,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { answerClientError } from './http/client-error.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
 import { createUploadSlots } from './http/upload-slots.js';
 import { createFaultInjector, type FaultInjector } from './local-storage/faults/fault-injector.js';
@@ -45,6 +46,8 @@ export interface ServiceOverrides {
   localTokens?: LocalTokenOption[];
   /** Node process metrics (RSS, heap, event loop) on /metrics; only the real process turns this on. */
   processMetrics?: boolean;
+  /** Progress streams (Accept: application/x-ndjson): heartbeat interval; tests use ~50 ms. */
+  progressHeartbeatMs?: number;
 }
 
 type LocalTokenOption = {
@@ -104,6 +107,8 @@ export async function startService(
       logger,
       jobPoll: overrides.jobPoll ?? DEFAULT_JOB_POLL,
       jobSearch: overrides.jobSearch ?? DEFAULT_JOB_SEARCH,
+      json: { sampleRecords: config.jsonSampleRecords, sampleBytes: config.jsonSampleBytes },
+      ...(overrides.progressHeartbeatMs ? { progressHeartbeatMs: overrides.progressHeartbeatMs } : {}),
       limits: {
         maxFileBytes: config.maxFileBytes,
         partBytes: config.uploadPartBytes,
@@ -129,6 +134,8 @@ export async function startService(
       keepAliveTimeout: 75_000,
     },
   }) as Server;
+  // Requests Node rejects before routing (bad framing, huge headers) still get a JSON error body.
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -13,5 +13,10 @@ export interface RequestFacts {
 
 export type AppEnv = {
   Bindings: HttpBindings;
-  Variables: { facts: RequestFacts; requestId: string };
+  Variables: {
+    facts: RequestFacts;
+    requestId: string;
+    /** Set by a handler whose response streams on: the request log waits for it before its line. */
+    responseDone?: Promise<void>;
+  };
 };

@@ -1,7 +1,7 @@
 // One JSON log line per request: id, method, path (never the query, which may carry a token),
 // status, duration and what the handler learned (table, file, job, bytes, outcome).
 import { randomUUID } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../logger.js';
 import type { AppEnv } from './app-env.js';
 
@@ -16,19 +16,26 @@ export function requestLog(logger: Logger): MiddlewareHandler<AppEnv> {
     c.set('facts', {});
     c.header('X-Request-Id', requestId);
     await next();
-    const facts = c.get('facts');
-    const line = {
-      requestId,
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      durationMs: Math.round(performance.now() - startedAt),
-      ...facts,
-    };
-    // 503 (at capacity, shutting down) is the service protecting itself, not a failure to page on.
-    if (c.res.status === 503) logger.warn(line, 'request');
-    else if (c.res.status >= 500) logger.error(line, 'request');
-    else if (!c.req.path.startsWith('/v2/storage') && c.req.path !== '/health') logger.info(line, 'request');
-    else logger.debug(line, 'request');
+    const responseDone = c.get('responseDone');
+    const write = () => writeLine(c, logger, requestId, startedAt);
+    if (responseDone) void responseDone.then(write, write);
+    else write();
   };
+}
+
+function writeLine(c: Context<AppEnv>, logger: Logger, requestId: string, startedAt: number): void {
+  const line = {
+    requestId,
+    method: c.req.method,
+    path: c.req.path,
+    status: c.res.status,
+    durationMs: Math.round(performance.now() - startedAt),
+    // A streamed answer (progress events) is 200 whatever happened: its outcome and code say it.
+    ...c.get('facts'),
+  };
+  // 503 (at capacity, shutting down) is the service protecting itself, not a failure to page on.
+  if (c.res.status === 503) logger.warn(line, 'request');
+  else if (c.res.status >= 500) logger.error(line, 'request');
+  else if (!c.req.path.startsWith('/v2/storage') && c.req.path !== '/health') logger.info(line, 'request');
+  else logger.debug(line, 'request');
 }

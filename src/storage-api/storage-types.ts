@@ -66,6 +66,7 @@ export interface PrepareFileParams {
   isPermanent?: boolean;
   notify?: boolean;
   sizeBytes?: number;
+  contentType?: string;
 }
 
 export interface CsvImportParams {

@@ -9,8 +9,14 @@ import { AppError } from '../errors.js';
 export interface MultipartHandlers {
   /** Throws (AppError) to reject the request. */
   onField(name: string, value: string): void;
-  /** The `data` part began; the handler must consume the stream. */
-  onData(stream: Readable): void;
+  /** The `data` part began; the handler must consume the stream. `part` is absent for a raw body. */
+  onData(stream: Readable, part?: DataPartInfo): void;
+}
+
+/** What the client said about its file part (never trusted as a storage key). */
+export interface DataPartInfo {
+  filename: string | undefined;
+  mimeType: string | undefined;
 }
 
 export interface MultipartLimits {
@@ -60,7 +66,7 @@ export async function readMultipart(
       fail(err);
     }
   });
-  parser.on('file', (name, stream) => {
+  parser.on('file', (name, stream, info) => {
     if (name !== 'data') {
       stream.resume();
       fail(
@@ -83,7 +89,7 @@ export async function readMultipart(
       return;
     }
     sawData = true;
-    handlers.onData(stream);
+    handlers.onData(stream, { filename: info.filename, mimeType: info.mimeType });
   });
   parser.on('fieldsLimit', () =>
     fail(malformed(`Too many fields: at most ${limits.maxFields} are allowed.`)),

@@ -11,12 +11,15 @@ export interface UploadedFile {
 }
 
 export interface WriteTableOutcome {
-  tableId: string;
+  /** null only for a job looked up later (GET /jobs/{id}) whose table is not known yet. */
+  tableId: string | null;
   tableCreated: boolean;
   incremental: boolean;
-  file: UploadedFile;
+  /** A job looked up later may know less about its file, or nothing. */
+  file?: Partial<UploadedFile> & { id: number };
   job: StorageJob;
-  timings: { uploadMs: number; jobMs: number; totalMs: number };
+  /** Absent for a job looked up later: the importer did not see its upload. */
+  timings?: { uploadMs: number; jobMs: number; totalMs: number };
 }
 
 export interface RenderedResult {
@@ -35,7 +38,11 @@ export function renderWriteTableOutcome(outcome: WriteTableOutcome): RenderedRes
     tableCreated: outcome.tableCreated,
     incremental: outcome.incremental,
   };
-  const tail = { file: outcome.file, job: summariseJob(job), timings: outcome.timings };
+  const tail = {
+    ...(outcome.file ? { file: outcome.file } : {}),
+    job: summariseJob(job),
+    ...(outcome.timings ? { timings: outcome.timings } : {}),
+  };
   if (job.status === 'error') {
     throw new AppError(
       400,

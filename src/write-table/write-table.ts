@@ -3,22 +3,31 @@
 // wait for it within the budget. The first failure anywhere aborts everything else at once.
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Context } from 'hono';
 import { AppError } from '../errors.js';
 import type { AppEnv, RequestFacts } from '../http/app-env.js';
 import { shuttingDownError } from '../http/drain.js';
+import { importerUrl } from '../http/importer-url.js';
+import {
+  DEFAULT_PROGRESS_HEARTBEAT_MS,
+  type ProgressSink,
+  respondWithProgress,
+  wantsProgress,
+} from '../http/progress-stream.js';
 import { readStorageToken } from '../http/request-token.js';
 import type { UploadSlots } from '../http/upload-slots.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StorageClient, StorageSession } from '../storage-api/storage-client.js';
 import type { StorageTable } from '../storage-api/storage-types.js';
-import { createByteCounter, isGzip } from './byte-counter.js';
-import { classifyBody, receiveBody } from './receive-body.js';
+import { streamToStorageFile } from '../uploads/stream-to-storage-file.js';
+import { isGzip } from './byte-counter.js';
 import type { JobSearchSettings } from './find-started-job.js';
+import { classifyJsonBody, type JsonBodyType } from './json/json-body-type.js';
+import { type JsonSampleLimits, type UploadedTableData, uploadJsonBody } from './json/upload-json-body.js';
+import { classifyBody, receiveBody } from './receive-body.js';
 import { startTableJob } from './start-table-job.js';
-import { type S3ClientFor, type UploadLimits, uploadToS3 } from './upload-to-s3.js';
+import type { S3ClientFor, UploadLimits } from './upload-to-s3.js';
 import { type JobPollSettings, waitForJob } from './wait-for-job.js';
 import { createFieldCollector } from './write-table-fields.js';
 import { renderWriteTableOutcome, type UploadedFile } from './write-table-result.js';
@@ -42,6 +51,10 @@ export interface WriteTableDeps {
    * 503 (no job started), a job wait ends and answers 202 with the job.
    */
   drainDeadline?: AbortSignal;
+  /** JSON bodies: how many records / bytes fix the column set (JSON_SAMPLE_RECORDS / _BYTES). */
+  json?: JsonSampleLimits;
+  /** Progress streams re-send the job's state at least this often (tests use ~50 ms). */
+  progressHeartbeatMs?: number;
 }
 
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
@@ -49,8 +62,10 @@ const FILE_TAG = 'table-importer';
 
 export function createWriteTableHandler(deps: WriteTableDeps) {
   return async (c: Context<AppEnv>) => {
-    const token = readStorageToken((name) => c.req.header(name));
-    const encoding = classifyBody(c.req.header('content-type'));
+    const query = new URL(c.req.url).searchParams;
+    const token = readStorageToken((name) => c.req.header(name), query);
+    const json = classifyJsonBody(c.req.header('content-type'), c.req.header('content-encoding'));
+    const encoding = json ? 'raw' : classifyBody(c.req.header('content-type'));
     const declaredBytes = Number(c.req.header('content-length') ?? Number.NaN);
     const allowance = deps.limits.maxFileBytes + (encoding === 'multipart' ? MULTIPART_OVERHEAD_BYTES : 0);
     if (declaredBytes > allowance) {
@@ -67,40 +82,68 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
     if (!incoming) throw new Error('write-table needs the Node.js HTTP adapter (c.env.incoming)');
     const release = deps.uploadSlots.acquire();
     deps.metrics.uploadsInFlight.inc();
-    try {
-      const facts = c.get('facts');
-      const { status, body, location } = await writeTable(deps, {
-        token,
-        encoding,
-        incoming,
-        query: new URL(c.req.url).searchParams,
-        runId: c.req.header('x-kbc-runid'),
-        respondAsync: /\brespond-async\b/i.test(c.req.header('prefer') ?? ''),
-        clientSignal: c.req.raw.signal,
-        facts,
+    const request: WriteTableRequest = {
+      token,
+      encoding,
+      json,
+      incoming,
+      query,
+      runId: c.req.header('x-kbc-runid'),
+      respondAsync: /\brespond-async\b/i.test(c.req.header('prefer') ?? ''),
+      clientSignal: c.req.raw.signal,
+      facts: c.get('facts'),
+      jobUrl: (jobId) => importerUrl(c, `/jobs/${jobId}`),
+    };
+    const run = (progress?: ProgressSink) =>
+      writeTable(deps, request, progress).finally(() => {
+        deps.metrics.uploadsInFlight.dec();
+        release();
       });
-      if (location) c.header('Location', location);
-      return c.json(body, status);
-    } finally {
-      deps.metrics.uploadsInFlight.dec();
-      release();
+    if (wantsProgress(c.req.header('accept'))) {
+      const heartbeatMs = deps.progressHeartbeatMs ?? DEFAULT_PROGRESS_HEARTBEAT_MS;
+      return respondWithProgress(c, { heartbeatMs, logger: deps.logger, run });
     }
+    const { status, body, location } = await run();
+    if (location) c.header('Location', location);
+    return c.json(body, status);
   };
 }
 
 interface WriteTableRequest {
   token: string;
   encoding: 'multipart' | 'raw';
+  /** A JSON or NDJSON body, converted to CSV by the importer. */
+  json: JsonBodyType | undefined;
   incoming: IncomingMessage;
   query: URLSearchParams;
   runId: string | undefined;
   respondAsync: boolean;
   clientSignal: AbortSignal;
   facts: RequestFacts;
+  /** The importer's own GET /jobs/{id} URL, for the Location of a 202. */
+  jobUrl(jobId: number): string;
 }
 
-async function writeTable(deps: WriteTableDeps, request: WriteTableRequest) {
+interface WriteTableResponse {
+  status: 200 | 202;
+  body: Record<string, unknown>;
+  location: string | undefined;
+}
+
+async function writeTable(
+  deps: WriteTableDeps,
+  request: WriteTableRequest,
+  progress?: ProgressSink,
+): Promise<WriteTableResponse> {
   const startedAt = Date.now();
+  if (request.json) {
+    const uploaded = await uploadJsonBody(deps, {
+      ...request,
+      ...request.json,
+      stopUploads: deps.drainDeadline && { signal: deps.drainDeadline, reason: () => shuttingDownError() },
+    });
+    return importUploadedFile(deps, request, { ...uploaded, startedAt }, progress);
+  }
   const controller = new AbortController();
   const signal = AbortSignal.any([request.clientSignal, controller.signal]);
   let firstFailure: unknown;
@@ -165,38 +208,29 @@ async function writeTable(deps: WriteTableDeps, request: WriteTableRequest) {
   });
 
   async function uploadData(stream: Readable): Promise<UploadedFile> {
-    const counter = createByteCounter(deps.limits.maxFileBytes);
-    const piping = pipeline(stream, counter, { signal });
-    piping.catch(fail);
-    const head = await Promise.race([counter.head, failed]);
-    if (head.length === 0) {
-      throw new AppError(400, 'importer.emptyData', 'The "data" file is empty: send at least a header row.');
-    }
-    const compressed = isGzip(head);
-    const baseName = fields.table?.tableName ?? 'data';
-    const uploadStartedAt = Date.now();
-    const file = await sessionFor(undefined).prepareFile({
-      name: `${baseName}.csv${compressed ? '.gz' : ''}`,
-      tags: [FILE_TAG],
+    let compressed = false;
+    const stored = await streamToStorageFile(stream, deps, {
+      session: sessionFor(undefined),
+      signal,
+      clientSignal: request.clientSignal,
+      describe(head) {
+        if (head.length === 0) {
+          throw new AppError(
+            400,
+            'importer.emptyData',
+            'The "data" file is empty: send at least a header row.',
+          );
+        }
+        compressed = isGzip(head);
+        const baseName = fields.table?.tableName ?? 'data';
+        return { name: `${baseName}.csv${compressed ? '.gz' : ''}`, tags: [FILE_TAG] };
+      },
+      onPrepared: (file) => {
+        request.facts.fileId = file.id;
+      },
     });
-    request.facts.fileId = file.id;
-    try {
-      await uploadToS3(counter, file, {
-        s3ClientFor: deps.s3ClientFor,
-        limits: deps.limits,
-        signal,
-        onAbortFailure: (err) =>
-          deps.logger.debug({ err, fileId: file.id }, 'S3 upload abort failed (best effort)'),
-      });
-      await piping;
-    } catch (err) {
-      deps.metrics.abortedUploads.inc({ reason: abortReason(err, request.clientSignal) });
-      throw err;
-    }
-    request.facts.bytes = counter.bytes;
-    deps.metrics.uploadedBytes.inc(counter.bytes);
-    deps.metrics.uploadDuration.observe((Date.now() - uploadStartedAt) / 1000);
-    return { id: file.id, name: file.name, sizeBytes: counter.bytes, compressed };
+    request.facts.bytes = stored.bytes;
+    return { id: stored.file.id, name: stored.file.name, sizeBytes: stored.bytes, compressed };
   }
 
   async function finishUpload() {
@@ -214,19 +248,32 @@ async function writeTable(deps: WriteTableDeps, request: WriteTableRequest) {
     const existing = await guard((lookup as NonNullable<typeof lookup>).result);
     return { uploaded, uploadMs, options, existing };
   }
-  const { uploaded, uploadMs, options, existing } = await failOnDrainDeadline(
-    deps.drainDeadline,
-    () => fail(shuttingDownError()),
-    finishUpload,
-  );
+  const phase = await failOnDrainDeadline(deps.drainDeadline, () => fail(shuttingDownError()), finishUpload);
+  return importUploadedFile(deps, request, { ...phase, signal, startedAt }, progress);
+}
 
+/** The job phase, the same for CSV and JSON bodies: start exactly one job, wait, render. */
+async function importUploadedFile(
+  deps: WriteTableDeps,
+  request: WriteTableRequest,
+  phase: UploadedTableData & { startedAt: number },
+  progress: ProgressSink | undefined,
+): Promise<WriteTableResponse> {
+  const { uploaded, uploadMs, options, existing, signal, startedAt } = phase;
+  progress?.uploaded(uploaded.sizeBytes);
   // From here on the job may exist: no more aborting on our side, only waiting.
-  const session = sessionFor(options.branchId);
+  const session = deps.storage.session({
+    token: request.token,
+    branchId: options.branchId,
+    runId: request.runId,
+    signal,
+  });
   const started = await startTableJob(session, options, existing, uploaded.id, {
     search: deps.jobSearch,
     signal,
   });
   request.facts.jobId = started.job.id;
+  progress?.job(started.job);
   const jobStartedAt = Date.now();
   const budgetMs = request.respondAsync ? 0 : options.waitSeconds * 1000;
   const job = await waitForJob(session, started.job, {
@@ -234,6 +281,7 @@ async function writeTable(deps: WriteTableDeps, request: WriteTableRequest) {
     budgetMs,
     signal,
     stopWaiting: deps.drainDeadline,
+    onPoll: progress && ((polled) => progress.job(polled)),
   });
   deps.metrics.jobWaitDuration.observe((Date.now() - jobStartedAt) / 1000);
   const rendered = renderWriteTableOutcome({
@@ -245,7 +293,7 @@ async function writeTable(deps: WriteTableDeps, request: WriteTableRequest) {
     timings: { uploadMs, jobMs: Date.now() - jobStartedAt, totalMs: Date.now() - startedAt },
   });
   request.facts.outcome = job.status;
-  return { ...rendered, location: rendered.status === 202 ? job.url : undefined };
+  return { ...rendered, location: rendered.status === 202 ? request.jobUrl(job.id) : undefined };
 }
 
 /** Runs `work` (the upload phase) with `onDeadline` called if the drain deadline passes meanwhile. */
@@ -262,15 +310,6 @@ async function failOnDrainDeadline<T>(
   } finally {
     deadline.removeEventListener('abort', onDeadline);
   }
-}
-
-function abortReason(err: unknown, clientSignal: AbortSignal): string {
-  if (clientSignal.aborted) return 'client-disconnect';
-  if (!(err instanceof AppError)) return 'error';
-  if (err.code === 'importer.shuttingDown') return 'shutdown';
-  if (err.status === 413) return 'too-large';
-  if (err.status === 408) return 'idle-timeout';
-  return err.status >= 500 ? 'upstream' : 'rejected';
 }
 
 function tableMissing(tableId: string): AppError {

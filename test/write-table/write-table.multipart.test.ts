@@ -148,7 +148,7 @@ describe('POST /write-table with multipart/form-data', () => {
     ]);
   });
 
-  it('answers 202 with Location when wait=0, and the job then finishes', async () => {
+  it("answers 202 with Location (the importer's GET /jobs/{id}) when wait=0, and the job then finishes", async () => {
     const { status, body, headers } = await writeTable(
       service.url,
       service.token,
@@ -163,11 +163,20 @@ describe('POST /write-table with multipart/form-data', () => {
     expect(status).toBe(202);
     const job = body.job as { id: number; url: string; status: string };
     expect(['waiting', 'processing']).toContain(body.status);
-    expect(headers.get('location')).toBe(job.url);
+    // Location points at the importer; the body's job.url stays Storage's own job URL.
+    expect(headers.get('location')).toBe(`${service.url}/jobs/${job.id}`);
+    expect(job.url).toBe(`${service.url}/v2/storage/jobs/${job.id}`);
     expect(body).not.toHaveProperty('totalRowsCount');
     for (let i = 0; i < 100; i += 1) {
-      const polled = (await (await service.storage(`jobs/${job.id}`)).json()) as { status: string };
-      if (polled.status === 'success') return;
+      const polled = await fetch(headers.get('location') as string, {
+        headers: { 'X-StorageApi-Token': service.token },
+      });
+      const polledBody = (await polled.json()) as { status: string; totalRowsCount?: number };
+      if (polled.status === 200) {
+        expect(polledBody).toMatchObject({ status: 'success', totalRowsCount: 1 });
+        return;
+      }
+      expect(polled.status).toBe(202);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error('job did not finish');

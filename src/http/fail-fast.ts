@@ -1,0 +1,44 @@
+// One request's cancellation: the first failure anywhere (body, upload, lookup) aborts the shared
+// signal, so every other await that does I/O stops at once and that first failure is what the
+// caller sees. A disconnected client counts as a failure too.
+import { AppError } from '../errors.js';
+
+export interface FailFast {
+  /** Aborted on the first failure or when the client goes away. */
+  readonly signal: AbortSignal;
+  fail(err: unknown): void;
+  /** Resolves like `promise`, or rejects with the first failure, whichever comes first. */
+  guard<T>(promise: Promise<T>): Promise<T>;
+}
+
+export function createFailFast(clientSignal: AbortSignal): FailFast {
+  const controller = new AbortController();
+  const signal = AbortSignal.any([clientSignal, controller.signal]);
+  let firstFailure: unknown;
+  const fail = (err: unknown) => {
+    if (firstFailure === undefined) firstFailure = err;
+    if (!controller.signal.aborted) controller.abort(err);
+  };
+  const failed = new Promise<never>((_, reject) => {
+    const rejectNow = () => reject(firstFailure ?? clientGone());
+    if (signal.aborted) rejectNow();
+    else signal.addEventListener('abort', rejectNow, { once: true });
+  });
+  failed.catch(() => {});
+  return {
+    signal,
+    fail,
+    guard(promise) {
+      promise.catch(fail);
+      return Promise.race([promise, failed]);
+    },
+  };
+}
+
+export function clientGone(): AppError {
+  return new AppError(
+    499,
+    'importer.clientDisconnected',
+    'The client disconnected before the import started.',
+  );
+}

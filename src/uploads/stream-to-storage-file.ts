@@ -1,0 +1,96 @@
+// Streams one body into a new Storage file: counts bytes and enforces MAX_FILE_BYTES in the
+// stream, lets the caller name the file from its first bytes, reserves it with files/prepare and
+// uploads it with lib-storage. Any failure aborts the upload; it never starts an import job.
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { StorageSession } from '../storage-api/storage-client.js';
+import type { PrepareFileParams, StorageFile } from '../storage-api/storage-types.js';
+import { createByteCounter } from '../write-table/byte-counter.js';
+import { type S3ClientFor, type UploadLimits, uploadToS3 } from '../write-table/upload-to-s3.js';
+
+export interface StreamToStorageFileDeps {
+  s3ClientFor: S3ClientFor;
+  limits: UploadLimits & { maxFileBytes: number };
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export interface StreamToStorageFileOptions {
+  /** files/prepare goes through this session (its branch, run id and signal). */
+  session: Pick<StorageSession, 'prepareFile'>;
+  signal: AbortSignal;
+  /** The caller's own connection: tells a disconnect apart from other aborts in the metrics. */
+  clientSignal: AbortSignal;
+  /** Bytes the caller wants to see before naming the file (e.g. 2 to sniff gzip). */
+  headBytes?: number;
+  /** Names the file from its first bytes (empty for an empty body); throws to refuse the body. */
+  describe(head: Buffer): PrepareFileParams;
+  onPrepared?(file: StorageFile): void;
+}
+
+export interface StoredFile {
+  /** The files/prepare answer (it carries upload credentials: never send it to a caller). */
+  file: StorageFile;
+  bytes: number;
+  head: Buffer;
+}
+
+export async function streamToStorageFile(
+  source: Readable,
+  deps: StreamToStorageFileDeps,
+  options: StreamToStorageFileOptions,
+): Promise<StoredFile> {
+  const controller = new AbortController();
+  const signal = AbortSignal.any([options.signal, controller.signal]);
+  const counter = createByteCounter(deps.limits.maxFileBytes, options.headBytes);
+  const piping = pipeline(source, counter, { signal });
+  // The body's own failure (size limit, bad input, stalled client) is the cause of everything after it.
+  piping.catch((err: unknown) => {
+    if (!controller.signal.aborted) controller.abort(err);
+  });
+  try {
+    const head = await Promise.race([counter.head, whenAborted(signal)]);
+    const params = options.describe(head);
+    const startedAt = Date.now();
+    const file = await options.session.prepareFile(params);
+    options.onPrepared?.(file);
+    try {
+      await uploadToS3(counter, file, {
+        s3ClientFor: deps.s3ClientFor,
+        limits: deps.limits,
+        signal,
+        onAbortFailure: (err) =>
+          deps.logger.debug({ err, fileId: file.id }, 'S3 upload abort failed (best effort)'),
+      });
+      await piping;
+    } catch (err) {
+      deps.metrics.abortedUploads.inc({ reason: abortReason(err, options.clientSignal) });
+      throw err;
+    }
+    deps.metrics.uploadedBytes.inc(counter.bytes);
+    deps.metrics.uploadDuration.observe((Date.now() - startedAt) / 1000);
+    return { file, bytes: counter.bytes, head };
+  } catch (err) {
+    if (!controller.signal.aborted) controller.abort(err);
+    throw signal.aborted && !options.signal.aborted ? (controller.signal.reason ?? err) : err;
+  }
+}
+
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+export function abortReason(err: unknown, clientSignal: AbortSignal): string {
+  if (clientSignal.aborted) return 'client-disconnect';
+  if (!(err instanceof AppError)) return 'error';
+  if (err.code === 'importer.shuttingDown') return 'shutdown';
+  if (err.status === 413) return 'too-large';
+  if (err.status === 408) return 'idle-timeout';
+  return err.status >= 500 ? 'upstream' : 'rejected';
+}

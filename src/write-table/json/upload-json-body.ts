@@ -1,0 +1,235 @@
+// The upload phase of write-table for JSON and NDJSON bodies: fields from the query string, the
+// table looked up first (its columns lead the CSV header), a bounded sample of records fixes the
+// column set, then the records stream on as a gzipped CSV into a Storage file. No job is started here.
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
+import { AppError } from '../../errors.js';
+import type { RequestFacts } from '../../http/app-env.js';
+import { createFailFast } from '../../http/fail-fast.js';
+import type { StorageClient } from '../../storage-api/storage-client.js';
+import type { StorageTable } from '../../storage-api/storage-types.js';
+import { type StreamToStorageFileDeps, streamToStorageFile } from '../../uploads/stream-to-storage-file.js';
+import { receiveBody } from '../receive-body.js';
+import { createFieldCollector, type WriteTableOptions } from '../write-table-fields.js';
+import type { UploadedFile } from '../write-table-result.js';
+import { createJsonColumns } from './json-columns.js';
+import { type JsonBodyFormat, type JsonRecord, readJsonRecords } from './read-json-records.js';
+import { writeCsvRows } from './write-csv-rows.js';
+
+export interface JsonSampleLimits {
+  /** The column set is fixed after this many records… */
+  sampleRecords: number;
+  /** …or after this many decoded body bytes, whichever comes first. */
+  sampleBytes: number;
+}
+
+export const DEFAULT_JSON_SAMPLE: JsonSampleLimits = { sampleRecords: 1000, sampleBytes: 8 * 1024 * 1024 };
+/** One record is held in memory whole while it is parsed. */
+export const MAX_JSON_RECORD_BYTES = 16 * 1024 * 1024;
+const MAX_COLUMNS = 5000;
+const FILE_TAG = 'table-importer';
+/** CSV dialect fields describe a CSV body; a JSON body becomes a CSV the importer writes itself. */
+const CSV_ONLY_FIELDS = new Set([
+  'delimiter',
+  'enclosure',
+  'escapedBy',
+  'withoutHeaders',
+  'ignoredLinesCount',
+]);
+
+export interface JsonUploadDeps extends StreamToStorageFileDeps {
+  storage: StorageClient;
+  limits: StreamToStorageFileDeps['limits'] & {
+    idleTimeoutMs: number;
+    defaultWaitSeconds: number;
+    maxWaitSeconds: number;
+  };
+  json?: JsonSampleLimits;
+}
+
+export interface JsonUploadRequest {
+  token: string;
+  format: JsonBodyFormat;
+  gzip: boolean;
+  incoming: IncomingMessage;
+  query: URLSearchParams;
+  runId: string | undefined;
+  clientSignal: AbortSignal;
+  facts: RequestFacts;
+  /** Aborted when the service must stop accepting uploads (graceful shutdown ran out of time). */
+  stopUploads?: { signal: AbortSignal; reason: () => AppError };
+}
+
+export interface UploadedTableData {
+  uploaded: UploadedFile;
+  uploadMs: number;
+  options: WriteTableOptions;
+  existing: StorageTable | null;
+  /** Still live: the job phase keeps using it (aborted when the client goes). */
+  signal: AbortSignal;
+}
+
+export async function uploadJsonBody(
+  deps: JsonUploadDeps,
+  request: JsonUploadRequest,
+): Promise<UploadedTableData> {
+  const startedAt = Date.now();
+  const { signal, fail, guard } = createFailFast(request.clientSignal);
+  const stop = request.stopUploads;
+  const onStop = () => stop && fail(stop.reason());
+  stop?.signal.addEventListener('abort', onStop, { once: true });
+  try {
+    if (stop?.signal.aborted) onStop();
+    const { options, explicitColumns } = readJsonFields(request.query, deps.limits);
+    request.facts.tableId = options.table.tableId;
+    const session = (branchId: string | undefined) =>
+      deps.storage.session({ token: request.token, branchId, runId: request.runId, signal });
+    // The table first: a bad token or a refused createTable=0 costs no body, and its columns lead the header.
+    const existing = await guard(session(options.branchId).getTable(options.table.tableId));
+    if (!existing && !options.createTable) {
+      throw new AppError(
+        404,
+        'storage.tables.notFound',
+        `The table "${options.table.tableId}" does not exist and createTable=0.`,
+      );
+    }
+
+    let upload: Promise<UploadedFile> | undefined;
+    const body = receiveBody({
+      encoding: 'raw',
+      incoming: request.incoming,
+      query: new URLSearchParams(),
+      maxFileBytes: deps.limits.maxFileBytes,
+      idleTimeoutMs: deps.limits.idleTimeoutMs,
+      signal,
+      onField() {},
+      onData(stream) {
+        upload = convertAndUpload(stream);
+        upload.catch(fail);
+      },
+    });
+
+    async function convertAndUpload(stream: Readable): Promise<UploadedFile> {
+      const reader = readJsonRecords(decode(stream, request.gzip), {
+        format: request.format,
+        maxRecordBytes: MAX_JSON_RECORD_BYTES,
+        maxBodyBytes: deps.limits.maxFileBytes,
+      });
+      const records = reader[Symbol.asyncIterator]();
+      const columns = createJsonColumns({
+        tableColumns: existing?.columns ?? [],
+        explicitColumns,
+        maxColumns: MAX_COLUMNS,
+      });
+      const sample = deps.json ?? DEFAULT_JSON_SAMPLE;
+      const sampleRows: Array<Array<string | undefined>> = [];
+      let next: IteratorResult<JsonRecord>;
+      while (sampleRows.length < sample.sampleRecords && reader.bytesRead < sample.sampleBytes) {
+        next = await records.next();
+        if (next.done) break;
+        sampleRows.push(columns.toRow(next.value));
+      }
+      columns.freeze();
+      if (sampleRows.length === 0) {
+        throw new AppError(
+          400,
+          'importer.emptyData',
+          'The JSON body has no records: send at least one object.',
+        );
+      }
+      if (columns.names.length === 0) {
+        throw new AppError(
+          400,
+          'importer.emptyData',
+          'The JSON records have no keys, so there are no columns to create the table from.',
+        );
+      }
+      const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
+      pipeline(Readable.from(writeCsvRows(columns, sampleRows, records)), gzip).catch(() => {});
+      const stored = await streamToStorageFile(gzip, deps, {
+        session: session(undefined),
+        signal,
+        clientSignal: request.clientSignal,
+        describe: () => ({ name: `${options.table.tableName}.csv.gz`, tags: [FILE_TAG] }),
+        onPrepared: (file) => {
+          request.facts.fileId = file.id;
+        },
+      });
+      request.facts.bytes = stored.bytes;
+      return { id: stored.file.id, name: stored.file.name, sizeBytes: stored.bytes, compressed: true };
+    }
+
+    await guard(body);
+    if (!upload) throw new AppError(400, 'importer.emptyData', 'The request has no body.');
+    const uploaded = await guard(upload);
+    return { uploaded, uploadMs: Date.now() - startedAt, options, existing, signal };
+  } catch (err) {
+    fail(err);
+    throw err;
+  } finally {
+    stop?.signal.removeEventListener('abort', onStop);
+  }
+}
+
+/** write-table's fields, from the query string only, with the defaults of a JSON body. */
+function readJsonFields(
+  query: URLSearchParams,
+  limits: JsonUploadDeps['limits'],
+): { options: WriteTableOptions; explicitColumns: string[] | undefined } {
+  const fields = createFieldCollector({
+    maxWaitSeconds: limits.maxWaitSeconds,
+    defaultWaitSeconds: limits.defaultWaitSeconds,
+  });
+  for (const [name, value] of query) {
+    if (name === 'token') continue;
+    if (CSV_ONLY_FIELDS.has(name)) {
+      throw new AppError(
+        400,
+        'importer.unknownField',
+        `Field "${name}" describes a CSV body; a JSON body is converted to CSV by the importer.`,
+        { field: name },
+      );
+    }
+    fields.add(name, value);
+  }
+  const options = fields.finish();
+  const jsonOptions: WriteTableOptions = {
+    ...options,
+    // Each webhook call appends, unless the caller asks for a full load.
+    incremental: query.has('incremental') ? options.incremental : true,
+    // The generated CSV has a header and the default dialect; `columns` only fixed its key set.
+    columns: undefined,
+    delimiter: ',',
+    enclosure: '"',
+    escapedBy: '',
+    withoutHeaders: false,
+    ignoredLinesCount: 0,
+  };
+  return { options: jsonOptions, explicitColumns: options.columns };
+}
+
+async function* decode(stream: Readable, gzip: boolean): AsyncGenerator<Buffer> {
+  let source: Readable = stream;
+  if (gzip) {
+    const gunzip = createGunzip();
+    // A failure of the body (stalled client, disconnect) reaches the gunzip stream and ends the loop.
+    pipeline(stream, gunzip).catch(() => {});
+    source = gunzip;
+  }
+  try {
+    for await (const chunk of source) yield chunk as Buffer;
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    const code = (err as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('Z_')) {
+      throw new AppError(
+        400,
+        'importer.invalidGzip',
+        `The body is not valid gzip (Content-Encoding: gzip): ${(err as Error).message}.`,
+      );
+    }
+    throw err;
+  }
+}
