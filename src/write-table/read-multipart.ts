@@ -67,6 +67,9 @@ export async function readMultipart(
     }
   });
   parser.on('file', (name, stream, info) => {
+    // busboy destroys an open part stream with the parser's error: unlistened, that 'error' event
+    // would crash the process (one request with a second file part took the whole service down).
+    stream.on('error', () => {});
     if (name !== 'data') {
       stream.resume();
       fail(
