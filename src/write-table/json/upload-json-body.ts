@@ -15,7 +15,7 @@ import { receiveBody } from '../receive-body.js';
 import { createFieldCollector, type WriteTableOptions } from '../write-table-fields.js';
 import type { UploadedFile } from '../write-table-result.js';
 import { createJsonColumns } from './json-columns.js';
-import { type JsonBodyFormat, type JsonRecord, readJsonRecords } from './read-json-records.js';
+import { type JsonBodyFormat, readJsonRecords } from './read-json-records.js';
 import { writeCsvRows } from './write-csv-rows.js';
 
 export interface JsonSampleLimits {
@@ -125,9 +125,8 @@ export async function uploadJsonBody(
       });
       const sample = deps.json ?? DEFAULT_JSON_SAMPLE;
       const sampleRows: Array<Array<string | undefined>> = [];
-      let next: IteratorResult<JsonRecord>;
       while (sampleRows.length < sample.sampleRecords && reader.bytesRead < sample.sampleBytes) {
-        next = await records.next();
+        const next = await records.next();
         if (next.done) break;
         sampleRows.push(columns.toRow(next.value));
       }

@@ -1,0 +1,97 @@
+// The JSON record reader and CSV rendering on their own: any chunking of the body gives the same
+// records, line/record numbers are right, numbers keep their text; and safe upload file names.
+import { describe, expect, it } from 'vitest';
+import { toSafeFileName } from '../../src/uploads/upload-file-fields.js';
+import { createJsonColumns } from '../../src/write-table/json/json-columns.js';
+import {
+  type JsonBodyFormat,
+  type JsonRecord,
+  readJsonRecords,
+} from '../../src/write-table/json/read-json-records.js';
+import { csvLine } from '../../src/write-table/json/write-csv-rows.js';
+
+async function* chunks(body: string, size: number): AsyncGenerator<Buffer> {
+  const bytes = Buffer.from(body);
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+async function read(body: string, format: JsonBodyFormat, chunkSize = 1 << 16): Promise<JsonRecord[]> {
+  const records: JsonRecord[] = [];
+  const reader = readJsonRecords(chunks(body, chunkSize), {
+    format,
+    maxRecordBytes: 1024,
+    maxBodyBytes: 1 << 20,
+  });
+  for await (const record of reader) records.push(record);
+  return records;
+}
+
+const rows = (records: JsonRecord[]) => {
+  const columns = createJsonColumns({ tableColumns: [], maxColumns: 100 });
+  const cells = records.map((record) => columns.toRow(record));
+  return [columns.names.join(','), ...cells.map((row) => csvLine(row, columns.names.length).trimEnd())];
+};
+
+describe('readJsonRecords', () => {
+  const body =
+    '\ufeff[\n {"a": "ž\\u00e9", "n": 12345678901234567890},\n {"b": [1.0, {"c": null}], "a": true}\n]\n';
+
+  it.each([1, 2, 3, 7, 1 << 16])(
+    'gives the same records whatever the chunk size (%i bytes)',
+    async (size) => {
+      const records = await read(body, 'json', size);
+      expect(records.map((r) => [r.number, r.line])).toEqual([
+        [1, 2],
+        [2, 3],
+      ]);
+      expect(rows(records)).toEqual([
+        'a,n,b',
+        '"žé","12345678901234567890",',
+        '"true",,"[1.0,{""c"":null}]"',
+      ]);
+    },
+  );
+
+  it('reads NDJSON with blank lines and CRLF, numbering records and lines', async () => {
+    const records = await read('{"x":1}\r\n\r\n{"x":2}\n', 'ndjson', 3);
+    expect(records.map((r) => [r.number, r.line])).toEqual([
+      [1, 1],
+      [2, 3],
+    ]);
+  });
+
+  it('reports the line and record of a syntax error, also split across chunks', async () => {
+    await expect(read('{"x":1}\n{"x":2}\n{"x" 3}\n', 'ndjson', 2)).rejects.toMatchObject({
+      code: 'importer.invalidJson',
+      details: { line: 3, record: 3 },
+    });
+  });
+
+  it('refuses a record over the per-record limit with 413', async () => {
+    await expect(read(`[{"x":"${'y'.repeat(4000)}"}]`, 'json', 100)).rejects.toMatchObject({
+      status: 413,
+      code: 'importer.recordTooLarge',
+    });
+  });
+
+  it('refuses deep nesting instead of overflowing the stack', async () => {
+    const deep = `${'['.repeat(300)}${']'.repeat(300)}`;
+    const [record] = await read(`{"d": ${deep}}`, 'json');
+    const columns = createJsonColumns({ tableColumns: [], maxColumns: 10 });
+    expect(() => columns.toRow(record as JsonRecord)).toThrow(/nested more than/);
+  });
+});
+
+describe('toSafeFileName', () => {
+  it.each([
+    ['report.pdf', 'report.pdf'],
+    ['../../etc/passwd', 'passwd'],
+    ['C:\\Users\\me\\Výkaz 2024 (final).xlsx', 'Vykaz_2024_final_.xlsx'],
+    ['..', 'upload'],
+    ['.hidden', 'hidden'],
+    ['', 'upload'],
+    ['data.csv.gz', 'data.csv.gz'],
+  ])('%j → %j', (raw, safe) => {
+    expect(toSafeFileName(raw)).toBe(safe);
+  });
+});
