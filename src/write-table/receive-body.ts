@@ -8,6 +8,12 @@ import { type MultipartHandlers, readMultipart } from './read-multipart.js';
 
 export type BodyEncoding = 'multipart' | 'raw';
 
+/**
+ * Less than this within the idle limit counts as no progress: a body trickling in at a byte per
+ * second (slowloris) holds an upload slot as surely as a silent one.
+ */
+const MIN_PROGRESS_BYTES = 1024;
+
 const RAW_TYPES = new Set([
   'text/csv',
   'application/csv',
@@ -48,10 +54,15 @@ export async function receiveBody(options: ReceiveBodyOptions): Promise<void> {
   // A meter between the socket and the parser: knows when bytes last arrived and whether it is
   // held back by backpressure (then a pause is ours, not the client's).
   let lastChunkAt = Date.now();
+  let bytesSinceProgress = 0;
   const meter = new Transform({
     highWaterMark: 64 * 1024,
     transform(chunk, _encoding, callback) {
-      lastChunkAt = Date.now();
+      bytesSinceProgress += chunk.length;
+      if (bytesSinceProgress >= MIN_PROGRESS_BYTES) {
+        lastChunkAt = Date.now();
+        bytesSinceProgress = 0;
+      }
       callback(null, chunk);
     },
   });
@@ -77,7 +88,7 @@ export async function receiveBody(options: ReceiveBodyOptions): Promise<void> {
           new AppError(
             408,
             'importer.requestTimeout',
-            `No request data arrived for ${Math.round(options.idleTimeoutMs / 1000)} s.`,
+            `The request body stalled: less than ${MIN_PROGRESS_BYTES} bytes arrived in ${Math.round(options.idleTimeoutMs / 1000)} s.`,
           ),
         );
       }
