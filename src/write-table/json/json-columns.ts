@@ -8,6 +8,7 @@ import { invalidJson, type JsonRecord } from './read-json-records.js';
 
 /** Storage refuses longer column names (storage-api-contract.md §9.2). */
 const MAX_COLUMN_NAME_LENGTH = 64;
+const MAX_CACHED_KEYS = 10_000;
 
 export interface JsonColumns {
   readonly names: readonly string[];
@@ -28,6 +29,12 @@ export function createJsonColumns(options: {
   const byLowerName = new Map<string, string>();
   /** Record number that last filled each column: two keys of one record landing in one column. */
   const filledBy: number[] = [];
+  /** Raw key → column, so each distinct key is sanitised once, not once per record. */
+  const byKey = new Map<string, number>();
+  const remember = (key: string, column: number) => {
+    if (byKey.size < MAX_CACHED_KEYS) byKey.set(key, column);
+    return column;
+  };
   let frozen = false;
 
   const add = (name: string) => {
@@ -53,9 +60,11 @@ export function createJsonColumns(options: {
   if (options.explicitColumns) frozen = true;
 
   const columnFor = (key: string, record: JsonRecord): number => {
+    const cached = byKey.get(key);
+    if (cached !== undefined) return cached;
     const name = sanitizeColumnName(key);
     const known = byName.get(name);
-    if (known !== undefined) return known;
+    if (known !== undefined) return remember(key, known);
     const clash = byLowerName.get(name.toLowerCase());
     if (name === '' || name.length > MAX_COLUMN_NAME_LENGTH || clash !== undefined) {
       throw invalidKey(key, problemWith(name, clash), record);
@@ -72,7 +81,7 @@ export function createJsonColumns(options: {
       throw invalidKey(key, `the records have more than ${options.maxColumns} distinct keys`, record);
     }
     add(name);
-    return names.length - 1;
+    return remember(key, names.length - 1);
   };
 
   return {
