@@ -100,23 +100,28 @@ export async function upsertRows(
   const target = quoteIdentifier(table);
   const columns = rows.columns.map(quoteIdentifier);
   const keyMatches = (left: string, right: string) =>
-    primaryKey.map((key) => `${left}.${quoteIdentifier(key)} = ${right}.${quoteIdentifier(key)}`);
-  const sameValues = columns.map((column) => `t.${column} IS NOT DISTINCT FROM s.${column}`);
+    primaryKey
+      .map((key) => `${left}.${quoteIdentifier(key)} = ${right}.${quoteIdentifier(key)}`)
+      .join(' AND ');
+  const keys = new Set(primaryKey);
+  const valueChanges = rows.columns
+    .filter((column) => !keys.has(column))
+    .map((column) => `t.${quoteIdentifier(column)} IS DISTINCT FROM s.${quoteIdentifier(column)}`);
 
   await connection.run(`CREATE OR REPLACE TEMP TABLE load_rows AS ${selectRows(rows, primaryKey)}`);
-  await connection.run(
-    `CREATE OR REPLACE TEMP TABLE changed_rows AS SELECT s.* FROM load_rows s
-     WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${[...keyMatches('t', 's'), ...sameValues].join(' AND ')})`,
-  );
-  await connection.run(
-    `DELETE FROM ${target} t USING changed_rows c WHERE ${keyMatches('t', 'c').join(' AND ')}`,
-  );
+  // Joining on the key alone and then comparing values is much cheaper than an anti-join on
+  // every column (wide tables). Changed rows are deleted here and come back with the new rows.
+  if (valueChanges.length > 0) {
+    await connection.run(
+      `DELETE FROM ${target} t USING load_rows s WHERE ${keyMatches('t', 's')} AND (${valueChanges.join(' OR ')})`,
+    );
+  }
   await connection.run(
     `INSERT INTO ${target} (${columns.join(', ')}, ${quoteIdentifier(TIMESTAMP_COLUMN)})
-     SELECT ${columns.join(', ')}, ${timestampLiteral(loadedAt)} FROM changed_rows`,
+     SELECT ${columns.map((column) => `s.${column}`).join(', ')}, ${timestampLiteral(loadedAt)} FROM load_rows s
+     WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE ${keyMatches('t', 's')})`,
   );
   await connection.run('DROP TABLE load_rows');
-  await connection.run('DROP TABLE changed_rows');
 }
 
 export async function readTableStats(
