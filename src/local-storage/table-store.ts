@@ -53,7 +53,10 @@ export interface TableStore {
     file: SourceFile,
     options: CsvLoadOptions & { incremental: boolean },
   ): Promise<{ importedColumns: string[]; columns: string[] } & TableStats>;
-  /** Values as strings ('' for NULL); columns in table order, or in the order of `columns`. */
+  /**
+   * Values as strings ('' for NULL), at most `limit` rows in load order (Storage promises no order).
+   * Columns in table order, or those of a non-empty `columns` in its order.
+   */
   preview(
     tableId: string,
     options: { limit: number; columns?: string[] },
@@ -111,7 +114,8 @@ export async function openTableStore(options: { dbPath: string }): Promise<Table
         const table = toDuckdbTableName(tableId);
         const tableColumns = await readTableColumns(connection, table);
         if (tableColumns === undefined) throw tableNotFound(tableId);
-        const columns = previewOptions.columns ?? tableColumns;
+        const requested = previewOptions.columns ?? [];
+        const columns = requested.length > 0 ? requested : tableColumns;
         const known = new Set(tableColumns);
         const unknown = columns.filter((column) => !known.has(column));
         if (unknown.length > 0) {
@@ -128,7 +132,6 @@ export async function openTableStore(options: { dbPath: string }): Promise<Table
             'The limit must be a non-negative integer.',
           );
         }
-        if (columns.length === 0) return { columns, rows: [] };
         const reader = await connection.runAndReadAll(
           `SELECT ${columns.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(table)} LIMIT ${previewOptions.limit}`,
         );

@@ -97,7 +97,12 @@ describe('TableStore preview, stats and drop', () => {
     expect((await f.store.preview('in.c-main.p', { limit: 0 })).rows).toEqual([]);
   });
 
-  it('returns a column subset in the requested order', async () => {
+  it('returns a column subset in the requested order; an empty subset means all columns', async () => {
+    expect((await f.store.preview('in.c-main.p', { limit: 1, columns: [] })).columns).toEqual([
+      'id',
+      'name',
+      'city',
+    ]);
     expect(await f.store.preview('in.c-main.p', { limit: 10, columns: ['city', 'id'] })).toEqual({
       columns: ['city', 'id'],
       rows: [
