@@ -1,6 +1,7 @@
 // Polls a Storage job until it is final or the wait budget is spent. A plain loop with an
 // abortable sleep (not a retry): each poll itself is retried by the Storage client.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError } from '../errors.js';
 import type { StorageSession } from '../storage-api/storage-client.js';
 import type { StorageJob } from '../storage-api/storage-types.js';
 
@@ -15,7 +16,10 @@ export function isFinal(job: StorageJob): boolean {
   return job.status === 'success' || job.status === 'error';
 }
 
-/** Returns the final job, or the latest non-final one when `budgetMs` ran out. */
+/**
+ * Returns the final job, or the latest non-final one when `budgetMs` ran out or Storage could not
+ * be asked any more (the job runs on regardless: a 202 with it, never an error inviting a resend).
+ */
 export async function waitForJob(
   session: Pick<StorageSession, 'getJob'>,
   accepted: StorageJob,
@@ -39,7 +43,12 @@ export async function waitForJob(
       options.stopWaiting,
     );
     if (stopped) return job;
-    job = await session.getJob(job.id);
+    try {
+      job = await session.getJob(job.id);
+    } catch (err) {
+      if (err instanceof AppError && err.status >= 500 && !options.signal.aborted) return job;
+      throw err;
+    }
     options.onPoll?.(job);
     delayMs = Math.min(delayMs * 2, options.maxPollDelayMs);
   }

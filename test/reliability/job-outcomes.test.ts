@@ -71,6 +71,35 @@ describe('job outcomes under faults', () => {
     expect((await service.getTable('in.c-outcomes.people')).rowsCount).toBe(1);
   });
 
+  it('answers 202 with the job, not a 502 inviting a resend, when job polls keep failing after the job started', async () => {
+    service.faults.configure({
+      rules: [
+        { target: 'job', fault: '500', rate: 1 },
+        { target: 'job-run', fault: 'latency', rate: 1, latencyMs: 300 },
+      ],
+    });
+    const { status, body, headers } = await writeTable(
+      service.url,
+      service.token,
+      multipart([['tableId', 'in.c-outcomes.blind']], 'id,name\n1,a\n2,b\n'),
+    );
+    bodies.push(JSON.stringify(body));
+    const injected = service.faults.injected();
+    service.faults.configure({ rules: [] });
+
+    expect(injected['job:500']).toBeGreaterThan(1);
+    expect(status, JSON.stringify(body)).toBe(202);
+    const job = body.job as { id: number; status: string };
+    expect(headers.get('location')).toMatch(new RegExp(`/jobs/${job.id}$`));
+    let final: { status: string } = job;
+    for (let i = 0; i < 100 && final.status !== 'success' && final.status !== 'error'; i += 1) {
+      await sleep(50);
+      final = (await (await service.storage(`jobs/${job.id}`)).json()) as { status: string };
+    }
+    expect(final.status).toBe('success');
+    expect((await service.getTable('in.c-outcomes.blind')).rowsCount).toBe(2);
+  });
+
   it('answers 202 with the job and its Location when the job outlasts wait, and the job finishes once', async () => {
     service.faults.configure({ rules: [{ target: 'job-run', fault: 'latency', rate: 1, latencyMs: 2_500 }] });
     const startedAt = Date.now();
