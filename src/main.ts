@@ -197,9 +197,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const service = await startService(config, logger, { processMetrics: true });
+  // Before announcing the service: whoever reacts to the announcement may signal at once.
+  installShutdownSignals(service, config, logger);
   logger.info({ url: service.url, mode: config.mode }, 'table importer listening');
   printBanner(config, service);
-  installShutdownSignals(service, config, logger);
 }
 
 /**

@@ -74,8 +74,8 @@ describe('graceful shutdown of the real process', () => {
     const service = track(await spawnService());
     service.child.kill(signal);
     // Nothing to drain: only closing the server, the stand-in, its S3 and DuckDB (~1-2 s here).
-    const { code, elapsedMs } = await exitWithin(service, 10_000);
-    expect(code).toBe(0);
+    const { code, signal: killedBy, elapsedMs } = await exitWithin(service, 10_000);
+    expect({ code, killedBy }, service.output()).toEqual({ code: 0, killedBy: null });
     expect(elapsedMs).toBeLessThan(6_000);
     expect(service.output()).toContain('"msg":"shut down"');
     await rm(service.dataDir, { recursive: true, force: true });

@@ -26,11 +26,6 @@ async function serveLocalStorage(): Promise<void> {
     s3Host: config.host,
     logger,
   });
-  logger.info({ url: server.url, s3Endpoint: server.s3Endpoint }, 'local storage listening');
-  process.stdout.write(
-    `Local Storage API stand-in on ${server.url}/v2/storage (S3: ${server.s3Endpoint}, data: ${config.localStorageDir}/)\n`,
-  );
-
   let stopping = false;
   const stop = () => {
     if (stopping) process.exit(1);
@@ -43,8 +38,13 @@ async function serveLocalStorage(): Promise<void> {
       },
     );
   };
+  // Before announcing the server: whoever reacts to the announcement may signal at once.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  logger.info({ url: server.url, s3Endpoint: server.s3Endpoint }, 'local storage listening');
+  process.stdout.write(
+    `Local Storage API stand-in on ${server.url}/v2/storage (S3: ${server.s3Endpoint}, data: ${config.localStorageDir}/)\n`,
+  );
 }
 
 const isEntryPoint =
