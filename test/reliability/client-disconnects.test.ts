@@ -161,6 +161,19 @@ const CASES: DisconnectCase[] = [
       await until(async () => (service.faults.seen()['job-run'] ?? 0) > 0, 'the job to start');
     },
   },
+  {
+    // The poll's fetch is aborted mid-flight: the adapter's bare string reason must not become a 500.
+    name: 'during a job poll in flight',
+    jobs: 'one',
+    faults: [{ target: 'job', fault: 'latency', rate: 1, latencyMs: 1_000 }],
+    send: async (raw, tableId, service) => {
+      await raw.write(head(service.token));
+      await raw.write(chunk(`${fields(tableId)}${fileHeader(BOUNDARY)}id,value\n${rows(50)}${end}`));
+      await raw.write('0\r\n\r\n');
+      await until(() => (service.faults.seen().job ?? 0) > 0, 'a job poll');
+      await sleep(100);
+    },
+  },
 ];
 
 describe('client disconnects', () => {
