@@ -1,8 +1,9 @@
 // Entry point that serves the local Storage stand-in alone (no importer), configured by the same
-// variables as local mode: PORT, HOST, LOCAL_STORAGE_DIR, LOCAL_STORAGE_TOKEN, LOCAL_S3_PORT.
+// variables as local mode: PORT, HOST, LOCAL_STORAGE_DIR, LOCAL_STORAGE_TOKEN, LOCAL_S3_PORT, LOCAL_FAULTS.
 // For running the importer in remote mode against it (`.ci/prod-smoke`). SIGTERM/SIGINT close it.
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import { createFaultInjector } from './faults/fault-injector.js';
 import { startLocalStorageServer } from './local-storage.js';
 
 async function serveLocalStorage(): Promise<void> {
@@ -25,6 +26,7 @@ async function serveLocalStorage(): Promise<void> {
     s3Port: config.localS3Port,
     s3Host: config.host,
     logger,
+    ...(config.localFaults ? { faults: createFaultInjector(config.localFaults) } : {}),
   });
   let stopping = false;
   const stop = () => {
