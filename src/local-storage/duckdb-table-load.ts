@@ -4,6 +4,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MAX_CANONICAL_ROW_BYTES } from './csv/canonical-csv-format.js';
 import { quoteIdentifier, quoteLiteral, timestampLiteral } from './duckdb-sql.js';
+import type { TableStats } from './table-store.js';
 
 /** Internal column holding each row's last change; never listed among a table's columns. */
 export const TIMESTAMP_COLUMN = '_timestamp';
@@ -14,12 +15,6 @@ export interface CanonicalRows {
   /** The table column each field of the file goes to, in file order. */
   columns: readonly string[];
   rowsCount: number;
-}
-
-export interface TableStats {
-  rowsCount: number;
-  /** Sum of the UTF-8 byte lengths of all values (`_timestamp` excluded). */
-  dataSizeBytes: number;
 }
 
 export async function createStringTable(
@@ -124,6 +119,7 @@ export async function upsertRows(
   await connection.run('DROP TABLE load_rows');
 }
 
+/** dataSizeBytes: the UTF-8 byte lengths of all values summed (`_timestamp` excluded). */
 export async function readTableStats(
   connection: DuckDBConnection,
   table: string,
