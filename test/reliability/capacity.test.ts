@@ -21,7 +21,7 @@ describe('capacity', () => {
     service = await startReliabilityService(
       { MAX_CONCURRENT_UPLOADS: String(MAX_UPLOADS) },
       // Each accepted upload holds its slot a little while, so the burst really meets a full house.
-      { faults: { rules: [{ target: 'prepare', fault: 'latency', rate: 1, latencyMs: 300 }] } },
+      { faults: { rules: [{ target: 'prepare', fault: 'latency', rate: 1, latencyMs: 500 }] } },
     );
   });
   afterAll(async () => {

@@ -28,7 +28,7 @@ export function classifyStorageRequest(method: string, path: string): StorageTar
 
 /** Wraps the stand-in's API (routes relative to /v2/storage) in the fault layer. */
 export function withStorageFaults(api: Hono, injector: FaultInjector, logger?: Logger): Hono {
-  const app = new Hono<{ Bindings: Partial<HttpBindings> }>();
+  const app = new Hono();
   app.use('*', async (c, next) => {
     const target = classifyStorageRequest(c.req.method, c.req.path);
     const { latencyMs, failure } = injector.decide(target);
@@ -45,11 +45,12 @@ export function withStorageFaults(api: Hono, injector: FaultInjector, logger?: L
     return failureResponse(failure, injector.plan.retryAfterSeconds);
   });
   app.route('/', api);
-  return app as unknown as Hono;
+  return app;
 }
 
-function resetConnection(c: Context<{ Bindings: Partial<HttpBindings> }>): Response {
-  c.env?.incoming?.socket.destroy();
+function resetConnection(c: Context): Response {
+  // Served by @hono/node-server (mounted on the importer or standalone): the Node request is in env.
+  (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket.destroy();
   // Never delivered: the socket is gone. The status only shows up in the server's own request log.
   return new Response(null, { status: 499 });
 }
