@@ -1,7 +1,7 @@
 // The POST /upload-file fields (the old Importer's: name, tags[], isPermanent, notify, isPublic,
 // branchId), validated as they arrive. files/prepare needs them once the file starts, so a field
 // sent after the `data` part is refused rather than silently ignored.
-import { AppError } from '../errors.js';
+import { invalidField, parseBooleanField, shortened } from '../http/form-field-values.js';
 
 export interface UploadFileOptions {
   name: string;
@@ -27,7 +27,7 @@ const MAX_TAG_LENGTH = 256;
 const MAX_NAME_LENGTH = 200;
 export const DEFAULT_FILE_NAME = 'upload';
 
-const invalid = (code: string, field: string, message: string) => new AppError(400, code, message, { field });
+const invalid = invalidField;
 
 export function createUploadFileFields(): UploadFileFields {
   const scalars = new Map<string, string>();
@@ -40,7 +40,7 @@ export function createUploadFileFields(): UploadFileFields {
         throw invalid(
           'importer.fieldAfterData',
           name,
-          `Field "${truncate(name)}" came after the "data" part: send every field before the file (curl -F name=… -F data=@file).`,
+          `Field "${shortened(name)}" came after the "data" part: send every field before the file (curl -F name=… -F data=@file).`,
         );
       }
       if (TAG_FIELD.test(name)) {
@@ -64,13 +64,13 @@ export function createUploadFileFields(): UploadFileFields {
         throw invalid(
           'importer.unknownField',
           name,
-          `Unknown field "${truncate(name)}". Known fields: data, name, tags, isPermanent, notify, isPublic, branchId.`,
+          `Unknown field "${shortened(name)}". Known fields: data, name, tags, isPermanent, notify, isPublic, branchId.`,
         );
       }
       if (scalars.has(name)) {
         throw invalid('importer.duplicateField', name, `Field "${name}" was sent more than once.`);
       }
-      if (BOOLEAN_FIELDS.has(name)) parseBoolean(name, value);
+      if (BOOLEAN_FIELDS.has(name)) parseBooleanField(name, value);
       if (name === 'branchId' && !BRANCH_ID.test(value)) {
         throw invalid(
           'importer.invalidBranchId',
@@ -88,8 +88,8 @@ export function createUploadFileFields(): UploadFileFields {
       return {
         name: toSafeFileName(scalars.get('name') ?? clientFileName ?? ''),
         tags,
-        isPermanent: parseBoolean('isPermanent', scalars.get('isPermanent') ?? '0'),
-        notify: parseBoolean('notify', scalars.get('notify') ?? '0'),
+        isPermanent: parseBooleanField('isPermanent', scalars.get('isPermanent') ?? '0'),
+        notify: parseBooleanField('notify', scalars.get('notify') ?? '0'),
         // isPublic is accepted for compatibility with the old Importer only: Storage files are private.
         branchId: branchId === 'default' ? undefined : branchId,
       };
@@ -112,19 +112,4 @@ export function toSafeFileName(raw: string): string {
     .replace(/^\.+/, '')
     .slice(0, MAX_NAME_LENGTH);
   return safe === '' ? DEFAULT_FILE_NAME : safe;
-}
-
-function parseBoolean(field: string, value: string): boolean {
-  const normalised = value.trim().toLowerCase();
-  if (normalised === '1' || normalised === 'true') return true;
-  if (normalised === '0' || normalised === 'false') return false;
-  throw invalid(
-    'importer.invalidBoolean',
-    field,
-    `"${field}" must be 1, 0, true or false, got "${truncate(value)}".`,
-  );
-}
-
-function truncate(value: string): string {
-  return value.length > 64 ? `${value.slice(0, 64)}…` : value;
 }

@@ -2,6 +2,7 @@
 // parts or query parameters), each validated at once so a bad request fails before the upload
 // ends. Knows nothing about HTTP or Storage; only turns name/value pairs into WriteTableOptions.
 import { AppError } from '../errors.js';
+import { invalidField, parseBooleanField, shortened } from '../http/form-field-values.js';
 
 export interface TableRef {
   tableId: string;
@@ -57,7 +58,7 @@ const SCALAR_FIELDS = new Set([
   'wait',
 ]);
 
-const invalid = (code: string, field: string, message: string) => new AppError(400, code, message, { field });
+const invalid = invalidField;
 
 export function createFieldCollector(limits: {
   maxWaitSeconds: number;
@@ -87,7 +88,7 @@ export function createFieldCollector(limits: {
       throw invalid(
         'importer.unknownField',
         name,
-        `Unknown field "${truncate(name)}". Known fields: data, columns, treatValuesAsNull, ${[...SCALAR_FIELDS].join(', ')}.`,
+        `Unknown field "${shortened(name)}". Known fields: data, columns, treatValuesAsNull, ${[...SCALAR_FIELDS].join(', ')}.`,
       );
     }
     if (scalars.has(name))
@@ -161,7 +162,7 @@ function validateScalar(name: string, value: string, maxWaitSeconds: number): vo
         throw invalid(
           'importer.invalidDialect',
           name,
-          `"${name}" must be one character or empty, got "${truncate(value)}".`,
+          `"${name}" must be one character or empty, got "${shortened(value)}".`,
         );
       }
       return;
@@ -204,7 +205,7 @@ export function parseTableId(value: string): TableRef {
     throw invalid(
       'importer.invalidTableId',
       'tableId',
-      `Invalid tableId "${truncate(value)}": expected <in|out>.c-<bucket>.<table> with letters, digits, "-" and "_", e.g. in.c-main.users.`,
+      `Invalid tableId "${shortened(value)}": expected <in|out>.c-<bucket>.<table> with letters, digits, "-" and "_", e.g. in.c-main.users.`,
     );
   }
   const [, stage, bucketName, tableName] = match as unknown as [string, 'in' | 'out', string, string];
@@ -212,15 +213,7 @@ export function parseTableId(value: string): TableRef {
 }
 
 function parseBoolean(value: string | undefined, fallback: boolean, field = ''): boolean {
-  if (value === undefined) return fallback;
-  const normalised = value.trim().toLowerCase();
-  if (normalised === '1' || normalised === 'true') return true;
-  if (normalised === '0' || normalised === 'false') return false;
-  throw invalid(
-    'importer.invalidBoolean',
-    field,
-    `"${field}" must be 1, 0, true or false, got "${truncate(value)}".`,
-  );
+  return value === undefined ? fallback : parseBooleanField(field, value);
 }
 
 function parseDelimiter(value: string): string {
@@ -229,7 +222,7 @@ function parseDelimiter(value: string): string {
     throw invalid(
       'importer.invalidDialect',
       'delimiter',
-      `"delimiter" must be exactly one character (or "\\t"), got "${truncate(value)}".`,
+      `"delimiter" must be exactly one character (or "\\t"), got "${shortened(value)}".`,
     );
   }
   return value;
@@ -246,8 +239,4 @@ function normalisePrimaryKey(value: string | undefined): string | undefined {
     );
   }
   return names.join(',');
-}
-
-function truncate(value: string): string {
-  return value.length > 64 ? `${value.slice(0, 64)}…` : value;
 }

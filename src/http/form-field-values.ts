@@ -1,0 +1,22 @@
+// Value rules shared by every form the importer reads (write-table, upload-file): booleans as
+// 1/0/true/false, a field error that names its field, and values shortened before they are echoed.
+import { AppError } from '../errors.js';
+
+export const invalidField = (code: string, field: string, message: string) =>
+  new AppError(400, code, message, { field });
+
+export function parseBooleanField(field: string, value: string): boolean {
+  const normalised = value.trim().toLowerCase();
+  if (normalised === '1' || normalised === 'true') return true;
+  if (normalised === '0' || normalised === 'false') return false;
+  throw invalidField(
+    'importer.invalidBoolean',
+    field,
+    `"${field}" must be 1, 0, true or false, got "${shortened(value)}".`,
+  );
+}
+
+/** A caller's value as it may appear in an error message: at most 64 characters. */
+export function shortened(value: string): string {
+  return value.length > 64 ? `${value.slice(0, 64)}…` : value;
+}
