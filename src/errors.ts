@@ -24,3 +24,14 @@ export class AppError extends Error {
 
 export const badRequest = (code: string, message: string, details?: ErrorDetails) =>
   new AppError(400, code, message, details);
+
+/** 413 for a body over MAX_FILE_BYTES, wherever the limit is noticed (header or stream). */
+export const fileTooLarge = (maxFileBytes: number) =>
+  new AppError(
+    413,
+    'importer.fileTooLarge',
+    `The file is larger than the limit of ${maxFileBytes} bytes (MAX_FILE_BYTES).`,
+    {
+      maxFileBytes,
+    },
+  );

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Context } from 'hono';
 import { AppError } from '../errors.js';
+import { admitUpload } from '../http/admit-upload.js';
 import type { AppEnv, RequestFacts } from '../http/app-env.js';
 import { shuttingDownError } from '../http/drain.js';
 import { createFailFast } from '../http/fail-fast.js';
@@ -36,7 +37,6 @@ export interface UploadFileDeps extends StreamToStorageFileDeps {
   progressHeartbeatMs?: number;
 }
 
-const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
 const FILE_TAG = 'table-importer';
 
 export function createUploadFileHandler(deps: UploadFileDeps) {
@@ -44,32 +44,15 @@ export function createUploadFileHandler(deps: UploadFileDeps) {
     const query = new URL(c.req.url).searchParams;
     const token = readStorageToken((name) => c.req.header(name), query);
     const encoding = classifyUploadBody(c.req.header('content-type'));
-    const declaredBytes = Number(c.req.header('content-length') ?? Number.NaN);
-    if (
-      declaredBytes >
-      deps.limits.maxFileBytes + (encoding === 'multipart' ? MULTIPART_OVERHEAD_BYTES : 0)
-    ) {
-      throw tooLarge(deps.limits.maxFileBytes);
-    }
-    const incoming = c.env?.incoming;
-    if (!incoming) throw new Error('upload-file needs the Node.js HTTP adapter (c.env.incoming)');
-    const release = deps.uploadSlots.acquire();
-    deps.metrics.uploadsInFlight.inc();
+    const admitted = admitUpload(c, deps, encoding);
     const request: UploadFileRequest = {
       token,
       encoding,
-      incoming,
       query,
       rawContentType: c.req.header('content-type'),
-      runId: c.req.header('x-kbc-runid'),
-      clientSignal: c.req.raw.signal,
-      facts: c.get('facts'),
+      ...admitted,
     };
-    const run = (progress?: ProgressSink) =>
-      uploadFile(deps, request, progress).finally(() => {
-        deps.metrics.uploadsInFlight.dec();
-        release();
-      });
+    const run = (progress?: ProgressSink) => uploadFile(deps, request, progress).finally(admitted.release);
     if (wantsProgress(c.req.header('accept'))) {
       const heartbeatMs = deps.progressHeartbeatMs ?? DEFAULT_PROGRESS_HEARTBEAT_MS;
       return respondWithProgress(c, { heartbeatMs, logger: deps.logger, run });
@@ -186,13 +169,4 @@ function classifyUploadBody(contentType: string | undefined): BodyEncoding {
     );
   }
   return 'raw';
-}
-
-function tooLarge(maxFileBytes: number): AppError {
-  return new AppError(
-    413,
-    'importer.fileTooLarge',
-    `The file is larger than the limit of ${maxFileBytes} bytes (MAX_FILE_BYTES).`,
-    { maxFileBytes },
-  );
 }

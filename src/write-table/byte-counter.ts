@@ -1,7 +1,7 @@
 // A pass-through stream that counts bytes, enforces the per-request size limit inside the stream
 // (so an oversized body fails instead of being truncated) and exposes the first bytes for sniffing.
 import { Transform, type TransformCallback } from 'node:stream';
-import { AppError } from '../errors.js';
+import { fileTooLarge } from '../errors.js';
 
 export interface ByteCounter extends Transform {
   readonly bytes: number;
@@ -33,16 +33,7 @@ export function createByteCounter(maxBytes: number, headBytes = 2): ByteCounter 
       lastChunkAt = Date.now();
       bytes += chunk.length;
       if (bytes > maxBytes) {
-        callback(
-          new AppError(
-            413,
-            'importer.fileTooLarge',
-            `The file is larger than the limit of ${maxBytes} bytes (MAX_FILE_BYTES).`,
-            {
-              maxFileBytes: maxBytes,
-            },
-          ),
-        );
+        callback(fileTooLarge(maxBytes));
         return;
       }
       if (!headSettled) {

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Context } from 'hono';
 import { AppError } from '../errors.js';
+import { admitUpload } from '../http/admit-upload.js';
 import type { AppEnv, RequestFacts } from '../http/app-env.js';
 import { shuttingDownError } from '../http/drain.js';
 import { importerUrl } from '../http/importer-url.js';
@@ -57,7 +58,6 @@ export interface WriteTableDeps {
   progressHeartbeatMs?: number;
 }
 
-const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
 const FILE_TAG = 'table-importer';
 
 export function createWriteTableHandler(deps: WriteTableDeps) {
@@ -66,39 +66,17 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
     const token = readStorageToken((name) => c.req.header(name), query);
     const json = classifyJsonBody(c.req.header('content-type'), c.req.header('content-encoding'));
     const encoding = json ? 'raw' : classifyBody(c.req.header('content-type'));
-    const declaredBytes = Number(c.req.header('content-length') ?? Number.NaN);
-    const allowance = deps.limits.maxFileBytes + (encoding === 'multipart' ? MULTIPART_OVERHEAD_BYTES : 0);
-    if (declaredBytes > allowance) {
-      throw new AppError(
-        413,
-        'importer.fileTooLarge',
-        `The file is larger than the limit of ${deps.limits.maxFileBytes} bytes (MAX_FILE_BYTES).`,
-        {
-          maxFileBytes: deps.limits.maxFileBytes,
-        },
-      );
-    }
-    const incoming = c.env?.incoming;
-    if (!incoming) throw new Error('write-table needs the Node.js HTTP adapter (c.env.incoming)');
-    const release = deps.uploadSlots.acquire();
-    deps.metrics.uploadsInFlight.inc();
+    const admitted = admitUpload(c, deps, encoding);
     const request: WriteTableRequest = {
       token,
       encoding,
       json,
-      incoming,
       query,
-      runId: c.req.header('x-kbc-runid'),
       respondAsync: /\brespond-async\b/i.test(c.req.header('prefer') ?? ''),
-      clientSignal: c.req.raw.signal,
-      facts: c.get('facts'),
+      ...admitted,
       jobUrl: (jobId) => importerUrl(c, `/jobs/${jobId}`),
     };
-    const run = (progress?: ProgressSink) =>
-      writeTable(deps, request, progress).finally(() => {
-        deps.metrics.uploadsInFlight.dec();
-        release();
-      });
+    const run = (progress?: ProgressSink) => writeTable(deps, request, progress).finally(admitted.release);
     if (wantsProgress(c.req.header('accept'))) {
       const heartbeatMs = deps.progressHeartbeatMs ?? DEFAULT_PROGRESS_HEARTBEAT_MS;
       return respondWithProgress(c, { heartbeatMs, logger: deps.logger, run });
