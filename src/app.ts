@@ -37,6 +37,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.put('/write-table', writeTable);
     app.post('/upload-file', createUploadFileHandler(deps.writeTable));
     app.get('/jobs/:jobId{[0-9]{1,15}}', createGetJobHandler(deps.writeTable));
+    allowOnly(app, '/write-table', ['POST', 'PUT']);
+    allowOnly(app, '/upload-file', ['POST']);
   }
   if (deps.localStorageApi) app.route('/v2/storage', deps.localStorageApi);
 
@@ -60,4 +62,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json(rendered.body, rendered.status as 400);
   });
   return app;
+}
+
+/** Any other method on a known path: 405 with Allow, not a misleading 404. */
+function allowOnly(app: Hono<AppEnv>, path: string, methods: string[]): void {
+  app.all(path, (c) => {
+    c.header('Allow', methods.join(', '));
+    return c.json(
+      errorBody(
+        'importer.methodNotAllowed',
+        `${c.req.method} is not supported on ${path}; use ${methods.join(' or ')}.`,
+      ),
+      405,
+    );
+  });
 }

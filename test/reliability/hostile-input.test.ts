@@ -413,8 +413,8 @@ const CASES: HostileCase[] = [
   ...['GET', 'DELETE', 'PATCH', 'OPTIONS'].map((method) => ({
     name: `${method} /write-table`,
     request: (t: string) => buildRequest({ method, headers: { 'X-StorageApi-Token': t } }),
-    status: 404,
-    code: 'importer.notFound',
+    status: 405,
+    code: 'importer.methodNotAllowed',
   })),
   {
     name: 'a path that climbs out of the app',
