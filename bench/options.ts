@@ -37,6 +37,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --runtime=tsx|dist     tsx: node --import tsx src/main.ts (default); dist: compiled like the image
   --encoding=multipart|raw  body of the uploads (default multipart, as curl -F)
   --size-mib=N --pairs=N throughput upload size and number of service/direct pairs
+  --rss-mib=A,B          the two peak-RSS upload sizes (default 256,2048; --quick 32,128)
   --part-mib=N --queue=N UPLOAD_PART_BYTES / UPLOAD_QUEUE_SIZE for both the service and the baseline
   --env=NAME=VALUE       extra environment for the importer (repeatable)
   --cpu-prof=DIR         write the importer's V8 CPU profile into DIR`;
@@ -57,6 +58,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'runtime',
     'encoding',
     'size-mib',
+    'rss-mib',
     'pairs',
     'part-mib',
     'queue',
@@ -104,7 +106,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     encoding: choice('encoding', ['multipart', 'raw'] as const, 'multipart'),
     throughputBytes: Math.round(number('size-mib', quick ? 64 : 1024) * MIB),
     pairs: Math.round(number('pairs', 3)),
-    rssBytes: quick ? { small: 32 * MIB, large: 128 * MIB } : { small: 256 * MIB, large: 2048 * MIB },
+    rssBytes: parseRssSizes(one('rss-mib') ?? (quick ? '32,128' : '256,2048')),
     smallRequests: quick ? 10 : 50,
     concurrentUploads: quick ? 8 : 64,
     partBytes: Math.round(number('part-mib', defaults.uploadPartBytes / MIB) * MIB),
@@ -112,4 +114,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     env,
     cpuProfileDir: cpuProfile === undefined || cpuProfile === 'true' ? undefined : cpuProfile,
   };
+}
+
+function parseRssSizes(raw: string): { small: number; large: number } {
+  const [small, large] = raw.split(',').map(Number);
+  if (!small || !large || small <= 0 || large <= 0)
+    throw new Error(`--rss-mib needs two sizes, e.g. 256,2048`);
+  return { small: small * MIB, large: large * MIB };
 }

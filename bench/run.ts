@@ -31,6 +31,7 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
   };
   const results: BenchResults = { node: process.version, cpus: cpus().length, maxConcurrentUploads };
   const { phases } = options;
+  const windows: { kind: string; startUs: number; endUs: number }[] = [];
 
   if (phases.has('throughput') || phases.has('small') || phases.has('concurrent')) {
     const service = await startService(serviceOptions);
@@ -46,20 +47,13 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
         log(`throughput: ${options.pairs} service/direct pairs of ${options.throughputBytes / MIB} MiB`);
         await warmUp(service, settings);
         results.throughput = await measureThroughput(service, settings, log);
-        if (options.cpuProfileDir) {
-          // profile-summary.ts reads these to attribute samples to service or direct runs.
-          const windows = results.throughput.runs.map(({ kind, startUs, endUs }) => ({
-            kind,
-            startUs,
-            endUs,
-          }));
-          await mkdir(options.cpuProfileDir, { recursive: true });
-          await writeFile(join(options.cpuProfileDir, 'windows.json'), JSON.stringify(windows));
-        }
+        for (const { kind, startUs, endUs } of results.throughput.runs)
+          windows.push({ kind, startUs, endUs });
       }
       if (phases.has('small')) {
         log(`small CSV: ${options.smallRequests} sequential requests`);
         results.small = await measureSmallCsv(service, options.smallRequests, options.encoding);
+        windows.push({ kind: 'small-csv', startUs: results.small.startUs, endUs: results.small.endUs });
       }
       if (phases.has('concurrent')) {
         log(`concurrent: ${options.concurrentUploads} uploads of 1 MiB into 8 tables`);
@@ -67,6 +61,11 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
       }
     } finally {
       await service.stop();
+    }
+    if (options.cpuProfileDir) {
+      // profile-summary.ts reads these to attribute samples to the phase that caused them.
+      await mkdir(options.cpuProfileDir, { recursive: true });
+      await writeFile(join(options.cpuProfileDir, 'windows.json'), JSON.stringify(windows));
     }
   }
   if (phases.has('rss')) {

@@ -43,6 +43,16 @@ const TOKEN = 'bench-token';
 const READY_TIMEOUT_MS = 60_000;
 
 let distBuilt = false;
+/** Every child still running: an interrupted bench takes them down with it. */
+const running = new Set<ChildProcess>();
+const dataDirs = new Set<string>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(130));
+}
 
 /** Compiles src/ once per bench run, as `npm run build` does, into DIST_DIR. */
 export function buildDist(): void {
@@ -60,10 +70,12 @@ export function buildDist(): void {
 
 export async function startService(options: ServiceOptions): Promise<ServiceProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'table-importer-bench-'));
+  dataDirs.add(dataDir);
   const children: ManagedChild[] = [];
   const stop = async () => {
     for (const child of children.reverse()) await child.stop();
     await rm(dataDir, { recursive: true, force: true });
+    dataDirs.delete(dataDir);
   };
   try {
     const [port, s3Port] = await freePorts(2);
@@ -98,15 +110,16 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     }
 
     const [storagePort] = await freePorts(1);
+    // The project's own stand-in entry (as .ci/prod-smoke uses it), always from source.
     const storage = spawnChild(
       'stand-in',
-      ['--import', 'tsx', join(ROOT, 'bench', 'local-storage-server.ts')],
+      ['--import', 'tsx', join(ROOT, 'src', 'local-storage', 'serve-local-storage.ts')],
       {
         ...common,
-        BENCH_STORAGE_PORT: String(storagePort),
-        BENCH_S3_PORT: String(s3Port),
-        BENCH_DATA_DIR: dataDir,
-        BENCH_TOKEN: TOKEN,
+        PORT: String(storagePort),
+        LOCAL_S3_PORT: String(s3Port),
+        LOCAL_STORAGE_DIR: dataDir,
+        LOCAL_STORAGE_TOKEN: TOKEN,
       },
     );
     children.push(storage);
@@ -146,6 +159,8 @@ function spawnChild(name: string, args: string[], env: Record<string, string>): 
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   if (child.pid === undefined) throw new Error(`${name}: spawn failed`);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let tail = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => {

@@ -24,3 +24,8 @@ export function round(value: number, digits = 1): number {
 
 export const MIB = 1024 * 1024;
 export const GIB = 1024 * MIB;
+
+/** CLOCK_MONOTONIC in microseconds: the clock V8 stamps CPU profile samples with. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}

@@ -2,7 +2,7 @@
 // one after another so each figure is a lone request's latency, not a queue's.
 import { CSV_HEADER, csvBuffer } from '../generate-csv.js';
 import type { ServiceProcess } from '../service-process.js';
-import { percentile } from '../stats.js';
+import { monotonicUs, percentile } from '../stats.js';
 import { type BodyEncoding, sendWriteTable } from '../write-table-request.js';
 
 export interface SmallCsvResult {
@@ -13,6 +13,9 @@ export interface SmallCsvResult {
   /** The service's own split of the median request (from its `timings`). */
   uploadMsP50: number;
   jobMsP50: number;
+  /** CLOCK_MONOTONIC µs around the measured requests (for profile-summary.ts). */
+  startUs: number;
+  endUs: number;
 }
 
 const TABLE_ID = 'in.c-bench.small';
@@ -41,6 +44,7 @@ export async function measureSmallCsv(
   const uploadMs: number[] = [];
   const jobMs: number[] = [];
   let errors = 0;
+  const startUs = monotonicUs();
   for (let i = 0; i < requests; i++) {
     const response = await send();
     latencies.push(response.ms);
@@ -49,7 +53,10 @@ export async function measureSmallCsv(
     uploadMs.push(timings?.uploadMs ?? Number.NaN);
     jobMs.push(timings?.jobMs ?? Number.NaN);
   }
+  const endUs = monotonicUs();
   return {
+    startUs,
+    endUs,
     requests,
     errors,
     p50Ms: percentile(latencies, 50),

@@ -7,7 +7,7 @@ import { uploadDirect } from '../direct-upload.js';
 import { DEFAULT_ROW_BYTES, generateCsv, planCsv } from '../generate-csv.js';
 import { readCpuSeconds, readMachineBusySeconds } from '../proc-stats.js';
 import type { ServiceProcess } from '../service-process.js';
-import { MIB, median } from '../stats.js';
+import { MIB, median, monotonicUs } from '../stats.js';
 import { jobIdOf, tableRowsCount, waitForJob } from '../storage-calls.js';
 import { type BodyEncoding, sendWriteTable } from '../write-table-request.js';
 
@@ -142,11 +142,11 @@ async function measured<T>(
   const storageBefore = readCpuSeconds(service.storagePid);
   const machineBefore = readMachineBusySeconds();
   const benchBefore = process.cpuUsage();
-  const startUs = Number(process.hrtime.bigint() / 1000n);
+  const startUs = monotonicUs();
   const startedAt = performance.now();
   const result = await work();
   const ms = performance.now() - startedAt;
-  const endUs = Number(process.hrtime.bigint() / 1000n);
+  const endUs = monotonicUs();
   const bench = process.cpuUsage(benchBefore);
   const importerCpuS = readCpuSeconds(service.pid) - importerBefore;
   const storageCpuS = readCpuSeconds(service.storagePid) - storageBefore;
