@@ -82,6 +82,11 @@ export function toTable(results: BenchResults, options: BenchOptions): string {
       `${round(throughput.sdkCpuSecondsPerGiB, 2)} s`,
       '',
     ]);
+    rows.push([
+      'other processes during timed runs',
+      `${round(throughput.otherCores, 2)} of ${results.cpus} cores busy`,
+      throughput.otherCores > 0.2 ? 'noisy machine: timings suffer' : 'quiet machine',
+    ]);
   }
   if (rss) {
     const { small: low, large: high } = rss;
@@ -119,6 +124,11 @@ export function toTable(results: BenchResults, options: BenchOptions): string {
       '  total throughput; answers by status',
       `${round(concurrent.MiBps)} MiB/s; ${JSON.stringify(concurrent.statuses)}`,
       concurrent.missingRows > 0 ? `${concurrent.missingRows} rows missing` : 'every row present',
+    ]);
+    rows.push([
+      '  service timings, median',
+      `upload ${round(concurrent.uploadMsP50)} ms, job ${round(concurrent.jobMsP50)} ms`,
+      '',
     ]);
   }
   const header: [string, string, string] = ['figure', 'value', 'target (PRODUCT.md §6)'];

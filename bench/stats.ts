@@ -1,9 +1,9 @@
 // Small statistics for bench figures: nearest-rank percentiles, medians and rounding for reports.
 
-/** Nearest-rank percentile (p in 0..100) of unsorted values; NaN for none. */
+/** Nearest-rank percentile (p in 0..100) of unsorted values, NaNs ignored; NaN for none. */
 export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1] as number;
 }

@@ -16,6 +16,9 @@ export interface ConcurrentResult {
   p50Ms: number;
   p99Ms: number;
   MiBps: number;
+  /** Medians of the service's own split: upload (body to S3) and the wait for the import job. */
+  uploadMsP50: number;
+  jobMsP50: number;
 }
 
 const TABLES = 8;
@@ -78,5 +81,18 @@ export async function measureConcurrent(
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     MiBps: (uploads * UPLOAD_BYTES) / MIB / (wallMs / 1000),
+    uploadMsP50: percentile(
+      responses.map((response) => timingOf(response.body, 'uploadMs')),
+      50,
+    ),
+    jobMsP50: percentile(
+      responses.map((response) => timingOf(response.body, 'jobMs')),
+      50,
+    ),
   };
+}
+
+function timingOf(body: Record<string, unknown>, name: 'uploadMs' | 'jobMs'): number {
+  const timings = body.timings as Record<string, unknown> | undefined;
+  return typeof timings?.[name] === 'number' ? timings[name] : Number.NaN;
 }

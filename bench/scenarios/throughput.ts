@@ -49,6 +49,8 @@ export interface ThroughputResult {
   s3CpuSecondsPerGiB: number;
   /** Bench-process CPU per GiB during direct uploads: the SDK client's own cost (hashing, sockets). */
   sdkCpuSecondsPerGiB: number;
+  /** CPU cores other processes kept busy during the timed runs, on average: the noise in the figures. */
+  otherCores: number;
 }
 
 const TABLE_ID = 'in.c-bench.throughput';
@@ -90,6 +92,8 @@ export async function measureThroughput(
     cpuSecondsPerGiB: median(of('service').map((run) => run.importerCpuS)) / gib,
     s3CpuSecondsPerGiB: median(of('direct').map((run) => run.storageCpuS)) / gib,
     sdkCpuSecondsPerGiB: median(of('direct').map((run) => run.benchCpuS)) / gib,
+    otherCores:
+      runs.reduce((sum, run) => sum + run.otherCpuS, 0) / (runs.reduce((sum, run) => sum + run.ms, 0) / 1000),
   };
 }
 
