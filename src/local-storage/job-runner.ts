@@ -1,5 +1,5 @@
 // Storage jobs of the local stand-in: `waiting → processing → success|error`, one job at a time
-// per target table, any number of tables at once, every transition persisted. It runs whatever work
+// per target table, any number of tables at once, each job persisted when accepted and when finished. It runs whatever work
 // it is given; what a tableCreate or tableImport does lives in table-jobs.ts.
 import type { Logger } from '../logger.js';
 import type { JobRecord, MetadataStore } from './metadata-store.js';
@@ -42,9 +42,10 @@ export function createJobRunner(deps: {
 
   const run = async (job: JobRecord, work: JobWork) => {
     if (closing) return;
+    // Not persisted on its own: after a crash a `waiting` and a `processing` job recover the same
+    // way (interrupted), so the save would only add an fsync to every job's latency.
     job.status = 'processing';
     job.startTime = formatStorageTime(now());
-    await deps.metadata.save();
     try {
       const outcome = await work(job);
       job.results = outcome.results;
