@@ -1,6 +1,7 @@
 // Storage jobs of the local stand-in: `waiting → processing → success|error`, one job at a time
-// per target table, any number of tables at once, each job persisted when accepted and when finished. It runs whatever work
-// it is given; what a tableCreate or tableImport does lives in table-jobs.ts.
+// per target table, any number of tables at once, each job persisted when accepted and when it
+// ends. It runs whatever work it is given; what a tableCreate or tableImport does lives in
+// table-jobs.ts.
 import type { Logger } from '../logger.js';
 import type { JobRecord, MetadataStore } from './metadata-store.js';
 import { StorageError } from './storage-error.js';
