@@ -1,0 +1,58 @@
+// What the process entry points (main.ts, local-storage/serve-local-storage.ts) share: loading the
+// config or exiting with its problems, telling whether a module is the one `node` was started with,
+// and the stop signals. Does not read process.env (the entries pass it) and stops nothing itself.
+import { realpathSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { type Config, ConfigError, loadConfig } from './config.js';
+
+/** `loadConfig(env)`; on a ConfigError prints its problems to stderr and exits 1. */
+export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Whether the module at `moduleUrl` (its `import.meta.url`) is the script `node` was started with.
+ * Through a real file URL, so paths with `#`, `%` or spaces and symlinked paths compare right.
+ */
+export function isEntryPoint(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return pathToFileURL(realpathSync(script)).href === moduleUrl;
+  } catch {
+    // No such file (e.g. a script name without its extension): not this module.
+    return false;
+  }
+}
+
+export interface StopSignalOptions {
+  /** Called on a second signal just before the process exits (e.g. to log it). */
+  onSecondSignal?: (signal: NodeJS.Signals, exitCode: number) => void;
+  /** Exit code on a second signal; default 128 + its number (143 for SIGTERM, 130 for SIGINT). */
+  secondSignalExitCode?: number;
+}
+
+/** Calls `stop` on the first SIGTERM or SIGINT; a second one exits at once. */
+export function onStopSignals(stop: (signal: NodeJS.Signals) => void, options: StopSignalOptions = {}): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      const exitCode = options.secondSignalExitCode ?? 128 + (osConstants.signals[signal] ?? 0);
+      options.onSecondSignal?.(signal, exitCode);
+      process.exit(exitCode);
+    }
+    stopping = true;
+    stop(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
