@@ -1,18 +1,19 @@
 // The composition root: the only module that reads process.env and builds real collaborators
 // (Storage client, S3 client factory, local Storage stand-in, HTTP server). Everything else
 // receives them as dependencies.
+import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { constants as osConstants } from 'node:os';
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
 import { createApp } from './app.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import type { Config } from './config.js';
+import { isEntryPoint, loadConfigOrExit, onStopSignals } from './entry-point.js';
 import { answerClientError } from './http/client-error.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
 import { createUploadSlots } from './http/upload-slots.js';
 import { createFaultInjector, type FaultInjector } from './local-storage/faults/fault-injector.js';
 import { describeFaultPlan } from './local-storage/faults/fault-plan.js';
+import type { LocalStorage } from './local-storage/local-storage.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createS3ClientFor } from './s3/s3-client-for.js';
@@ -61,37 +62,18 @@ export async function startService(
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Promise<RunningService> {
+  const local = config.mode === 'local' ? await startLocalMode(config, logger, overrides) : undefined;
+  const closeLocalStorage = async () => {
+    await local?.close();
+  };
   let ownUrl = '';
-  let localStorageApi: Hono | undefined;
-  let s3Endpoint = { endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle };
-  let closeLocalStorage = async () => {};
-  if (config.mode === 'local') {
-    const { createLocalStorage } = await import('./local-storage/local-storage.js');
-    const faults =
-      overrides.localFaults ?? (config.localFaults ? createFaultInjector(config.localFaults) : undefined);
-    if (faults) logger.warn({ faults: describeFaultPlan(faults.plan) }, 'fault injection is on');
-    const local = await createLocalStorage({
-      dataDir: config.localStorageDir,
-      tokens: [
-        { token: config.localStorageToken, description: 'Local master token', isMasterToken: true },
-        ...(overrides.localTokens ?? []),
-      ],
-      s3Port: config.localS3Port,
-      s3Host: '127.0.0.1',
-      logger: logger.child({ component: 'local-storage' }),
-      faults,
-    });
-    localStorageApi = local.api;
-    s3Endpoint = { endpoint: local.s3Endpoint, forcePathStyle: true };
-    closeLocalStorage = () => local.close();
-  }
   const storageUrl = () => config.kbcUrl ?? ownUrl;
   const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? false });
   const drain = createDrain();
   const app = createApp({
     logger,
     metrics,
-    localStorageApi,
+    localStorageApi: local?.api,
     drain,
     writeTable: {
       metrics,
@@ -102,7 +84,11 @@ export async function startService(
         onCall: (endpoint, status) => metrics.storageCalls.inc({ endpoint, status: String(status) }),
         onRetry: (endpoint) => metrics.retries.inc({ endpoint }),
       }),
-      s3ClientFor: createS3ClientFor(s3Endpoint),
+      s3ClientFor: createS3ClientFor(
+        local
+          ? { endpoint: local.s3Endpoint, forcePathStyle: true }
+          : { endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle },
+      ),
       uploadSlots: createUploadSlots(config.maxConcurrentUploads),
       logger,
       jobPoll: overrides.jobPoll ?? DEFAULT_JOB_POLL,
@@ -119,39 +105,21 @@ export async function startService(
       },
     },
   });
-  const headersTimeoutMs = overrides.headersTimeoutMs ?? 30_000;
-  const server = serve({
-    fetch: app.fetch,
-    port: config.port,
-    hostname: config.host,
-    serverOptions: {
-      // Uploads may take many minutes: no total request timeout; a stalled body is caught by the
-      // importer's own idle watch (408). Slow headers are still cut off.
-      requestTimeout: 0,
-      headersTimeout: headersTimeoutMs,
-      // Node enforces the header timeout only on this check interval (default 30 s).
-      connectionsCheckingInterval: Math.min(30_000, Math.max(100, headersTimeoutMs / 4)),
-      keepAliveTimeout: 75_000,
-    },
-  }) as Server;
-  // Requests Node rejects before routing (bad framing, huge headers) still get a JSON error body.
-  server.on('clientError', answerClientError);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  let server: Server;
+  try {
+    server = await listen(app.fetch, config, overrides.headersTimeoutMs ?? 30_000);
+  } catch (err) {
+    // The port is taken (or the like): nothing serves the stand-in, so it must not keep running.
+    await closeLocalStorage();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   ownUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   return {
     url: ownUrl,
     storageUrl: storageUrl(),
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // Connections still open after the grace period (a client holding a body) are cut.
-        setTimeout(() => server.closeAllConnections(), 2_000).unref();
-      });
+      await closeServer(server, 2_000);
       await closeLocalStorage();
     },
     async shutdown({ drainMs }) {
@@ -166,6 +134,57 @@ export async function startService(
       return outcome;
     },
   };
+}
+
+/** Local mode: the Storage stand-in (mounted on the importer's own server) and its embedded S3. */
+async function startLocalMode(
+  config: Config,
+  logger: Logger,
+  overrides: ServiceOverrides,
+): Promise<LocalStorage> {
+  // Imported on demand, so remote mode does not load the stand-in.
+  const { createLocalStorage } = await import('./local-storage/local-storage.js');
+  const faults =
+    overrides.localFaults ?? (config.localFaults ? createFaultInjector(config.localFaults) : undefined);
+  if (faults) logger.warn({ faults: describeFaultPlan(faults.plan) }, 'fault injection is on');
+  return createLocalStorage({
+    dataDir: config.localStorageDir,
+    tokens: [
+      { token: config.localStorageToken, description: 'Local master token', isMasterToken: true },
+      ...(overrides.localTokens ?? []),
+    ],
+    s3Port: config.localS3Port,
+    s3Host: '127.0.0.1',
+    logger: logger.child({ component: 'local-storage' }),
+    faults,
+  });
+}
+
+/** Serves `fetch` on PORT/HOST; resolves once listening, rejects if listening failed. */
+async function listen(
+  fetch: Parameters<typeof serve>[0]['fetch'],
+  config: Config,
+  headersTimeoutMs: number,
+): Promise<Server> {
+  const server = serve({
+    fetch,
+    port: config.port,
+    hostname: config.host,
+    serverOptions: {
+      // Uploads may take many minutes: no total request timeout; a stalled body is caught by the
+      // importer's own idle watch (408). Slow headers are still cut off.
+      requestTimeout: 0,
+      headersTimeout: headersTimeoutMs,
+      // Node enforces the header timeout only on this check interval (default 30 s).
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, headersTimeoutMs / 4)),
+      keepAliveTimeout: 75_000,
+    },
+  }) as Server;
+  // Requests Node rejects before routing (bad framing, huge headers) still get a JSON error body.
+  server.on('clientError', answerClientError);
+  // Rejects on 'error' before 'listening'; either way no listener of its own stays attached.
+  await once(server, 'listening');
+  return server;
 }
 
 function printBanner(config: Config, service: RunningService): void {
@@ -185,16 +204,7 @@ function printBanner(config: Config, service: RunningService): void {
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = createLogger(config.logLevel);
   const service = await startService(config, logger, { processMetrics: true });
   // Before announcing the service: whoever reacts to the announcement may signal at once.
@@ -208,36 +218,34 @@ async function main(): Promise<void> {
  * signal exits at once with 128 + its number (143 for SIGTERM, 130 for SIGINT).
  */
 function installShutdownSignals(service: RunningService, config: Config, logger: Logger): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    const signalCode = 128 + (osConstants.signals[signal] ?? 0);
-    if (stopping) {
-      logger.warn({ signal, exitCode: signalCode }, 'second signal: exiting without waiting');
-      process.exit(signalCode);
-    }
-    stopping = true;
-    const drainMs = config.drainSeconds * 1000;
-    logger.info({ signal, drainSeconds: config.drainSeconds }, 'shutting down: draining in-flight requests');
-    // Last resort if closing hangs (it should not): well before Fly's kill_timeout SIGKILL.
-    setTimeout(() => {
-      logger.error('shutdown did not finish in time; exiting');
-      process.exit(1);
-    }, drainMs + 15_000).unref();
-    service.shutdown({ drainMs }).then(
-      (outcome) => {
-        logger.info(outcome, 'shut down');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
+  onStopSignals(
+    (signal) => {
+      const drainMs = config.drainSeconds * 1000;
+      logger.info(
+        { signal, drainSeconds: config.drainSeconds },
+        'shutting down: draining in-flight requests',
+      );
+      // Last resort if closing hangs (it should not): well before Fly's kill_timeout SIGKILL.
+      setTimeout(() => {
+        logger.error('shutdown did not finish in time; exiting');
         process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+      }, drainMs + 15_000).unref();
+      service.shutdown({ drainMs }).then(
+        (outcome) => {
+          logger.info(outcome, 'shut down');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    },
+    {
+      onSecondSignal: (signal, exitCode) =>
+        logger.warn({ signal, exitCode }, 'second signal: exiting without waiting'),
+    },
+  );
 }
 
-const isEntryPoint =
-  process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isEntryPoint) await main();
+if (isEntryPoint(import.meta.url)) await main();
