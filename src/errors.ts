@@ -22,9 +22,6 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, details?: ErrorDetails) =>
-  new AppError(400, code, message, details);
-
 /** 413 for a body over MAX_FILE_BYTES, wherever the limit is noticed (header or stream). */
 export const fileTooLarge = (maxFileBytes: number) =>
   new AppError(
@@ -35,3 +32,14 @@ export const fileTooLarge = (maxFileBytes: number) =>
       maxFileBytes,
     },
   );
+
+/** 404 for a missing table (or bucket) when the caller said createTable=0. */
+export const tableMissing = (tableId: string) =>
+  new AppError(404, 'storage.tables.notFound', `The table "${tableId}" does not exist and createTable=0.`);
+
+/**
+ * 499 (as nginx logs a request its client closed): the client went away before the import
+ * started. It never reaches the client; it is what the request log and metrics record.
+ */
+export const clientDisconnected = () =>
+  new AppError(499, 'importer.clientDisconnected', 'The client disconnected before the import started.');

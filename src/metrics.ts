@@ -33,7 +33,7 @@ export interface CreateMetricsOptions {
 
 const PREFIX = 'table_importer_';
 /** Label for requests no route handled (404s); the raw path would be unbounded and may hold secrets. */
-export const UNMATCHED_ROUTE = 'unmatched';
+const UNMATCHED_ROUTE = 'unmatched';
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 // Seconds. Requests span 5 ms (/health) to a 30-minute job wait (JOB_WAIT_SECONDS default, up to

@@ -1,7 +1,7 @@
 // One request's cancellation: the first failure anywhere (body, upload, lookup) aborts the shared
 // signal, so every other await that does I/O stops at once and that first failure is what the
 // caller sees. A disconnected client counts as a failure too.
-import { AppError } from '../errors.js';
+import { clientDisconnected } from '../errors.js';
 
 export interface FailFast {
   /** Aborted on the first failure or when the client goes away. */
@@ -20,7 +20,7 @@ export function createFailFast(clientSignal: AbortSignal): FailFast {
     if (!controller.signal.aborted) controller.abort(err);
   };
   const failed = new Promise<never>((_, reject) => {
-    const rejectNow = () => reject(firstFailure ?? clientGone());
+    const rejectNow = () => reject(firstFailure ?? clientDisconnected());
     if (signal.aborted) rejectNow();
     else signal.addEventListener('abort', rejectNow, { once: true });
   });
@@ -33,12 +33,4 @@ export function createFailFast(clientSignal: AbortSignal): FailFast {
       return Promise.race([promise, failed]);
     },
   };
-}
-
-export function clientGone(): AppError {
-  return new AppError(
-    499,
-    'importer.clientDisconnected',
-    'The client disconnected before the import started.',
-  );
 }

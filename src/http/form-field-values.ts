@@ -1,5 +1,6 @@
 // Value rules shared by every form the importer reads (write-table, upload-file): booleans as
-// 1/0/true/false, a field error that names its field, and values shortened before they are echoed.
+// 1/0/true/false, branch ids, a field error that names its field, and values shortened before
+// they are echoed.
 import { AppError } from '../errors.js';
 
 export const invalidField = (code: string, field: string, message: string) =>
@@ -14,6 +15,20 @@ export function parseBooleanField(field: string, value: string): boolean {
     field,
     `"${field}" must be 1, 0, true or false, got "${shortened(value)}".`,
   );
+}
+
+const BRANCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** `branchId`: undefined for `default` (the default branch), else the id as given. */
+export function parseBranchIdField(value: string): string | undefined {
+  if (!BRANCH_ID.test(value)) {
+    throw invalidField(
+      'importer.invalidBranchId',
+      'branchId',
+      '"branchId" must be "default" or a branch id (letters, digits, "-", "_").',
+    );
+  }
+  return value === 'default' ? undefined : value;
 }
 
 /** A caller's value as it may appear in an error message: at most 64 characters. */

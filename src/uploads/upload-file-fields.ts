@@ -1,7 +1,7 @@
 // The POST /upload-file fields (the old Importer's: name, tags[], isPermanent, notify, isPublic,
 // branchId), validated as they arrive. files/prepare needs them once the file starts, so a field
 // sent after the `data` part is refused rather than silently ignored.
-import { invalidField, parseBooleanField, shortened } from '../http/form-field-values.js';
+import { invalidField, parseBooleanField, parseBranchIdField, shortened } from '../http/form-field-values.js';
 
 export interface UploadFileOptions {
   name: string;
@@ -21,13 +21,10 @@ export interface UploadFileFields {
 
 const TAG_FIELD = /^tags(\[\d*\])?$/;
 const BOOLEAN_FIELDS = new Set(['isPermanent', 'notify', 'isPublic']);
-const BRANCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_TAGS = 50;
 const MAX_TAG_LENGTH = 256;
 const MAX_NAME_LENGTH = 200;
-export const DEFAULT_FILE_NAME = 'upload';
-
-const invalid = invalidField;
+const DEFAULT_FILE_NAME = 'upload';
 
 export function createUploadFileFields(): UploadFileFields {
   const scalars = new Map<string, string>();
@@ -37,7 +34,7 @@ export function createUploadFileFields(): UploadFileFields {
   return {
     add(name, value) {
       if (dataStarted) {
-        throw invalid(
+        throw invalidField(
           'importer.fieldAfterData',
           name,
           `Field "${shortened(name)}" came after the "data" part: send every field before the file (curl -F name=… -F data=@file).`,
@@ -48,7 +45,7 @@ export function createUploadFileFields(): UploadFileFields {
         const values = name === 'tags' ? value.split(',') : [value];
         for (const tag of values.map((v) => v.trim())) {
           if (tag === '' || tag.length > MAX_TAG_LENGTH) {
-            throw invalid(
+            throw invalidField(
               'importer.invalidTags',
               'tags',
               `Tags must be 1-${MAX_TAG_LENGTH} characters long.`,
@@ -57,27 +54,21 @@ export function createUploadFileFields(): UploadFileFields {
           if (!tags.includes(tag)) tags.push(tag);
         }
         if (tags.length > MAX_TAGS)
-          throw invalid('importer.invalidTags', 'tags', `At most ${MAX_TAGS} tags are allowed.`);
+          throw invalidField('importer.invalidTags', 'tags', `At most ${MAX_TAGS} tags are allowed.`);
         return;
       }
       if (name !== 'name' && name !== 'branchId' && !BOOLEAN_FIELDS.has(name)) {
-        throw invalid(
+        throw invalidField(
           'importer.unknownField',
           name,
           `Unknown field "${shortened(name)}". Known fields: data, name, tags, isPermanent, notify, isPublic, branchId.`,
         );
       }
       if (scalars.has(name)) {
-        throw invalid('importer.duplicateField', name, `Field "${name}" was sent more than once.`);
+        throw invalidField('importer.duplicateField', name, `Field "${name}" was sent more than once.`);
       }
       if (BOOLEAN_FIELDS.has(name)) parseBooleanField(name, value);
-      if (name === 'branchId' && !BRANCH_ID.test(value)) {
-        throw invalid(
-          'importer.invalidBranchId',
-          name,
-          '"branchId" must be "default" or a branch id (letters, digits, "-", "_").',
-        );
-      }
+      if (name === 'branchId') parseBranchIdField(value);
       scalars.set(name, value);
     },
     startData() {
@@ -91,7 +82,7 @@ export function createUploadFileFields(): UploadFileFields {
         isPermanent: parseBooleanField('isPermanent', scalars.get('isPermanent') ?? '0'),
         notify: parseBooleanField('notify', scalars.get('notify') ?? '0'),
         // isPublic is accepted for compatibility with the old Importer only: Storage files are private.
-        branchId: branchId === 'default' ? undefined : branchId,
+        branchId: branchId === undefined ? undefined : parseBranchIdField(branchId),
       };
     },
   };

@@ -7,13 +7,10 @@ export interface ByteCounter extends Transform {
   readonly bytes: number;
   /** Resolves with the first `headBytes` bytes (fewer at the end of a short body, empty for none). */
   readonly head: Promise<Buffer>;
-  /** Milliseconds timestamp of the last chunk that came in. */
-  readonly lastChunkAt: number;
 }
 
 export function createByteCounter(maxBytes: number, headBytes = 2): ByteCounter {
   let bytes = 0;
-  let lastChunkAt = Date.now();
   let headChunks: Buffer[] = [];
   let headLength = 0;
   let headSettled = false;
@@ -30,7 +27,6 @@ export function createByteCounter(maxBytes: number, headBytes = 2): ByteCounter 
 
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      lastChunkAt = Date.now();
       bytes += chunk.length;
       if (bytes > maxBytes) {
         callback(fileTooLarge(maxBytes));
@@ -52,7 +48,6 @@ export function createByteCounter(maxBytes: number, headBytes = 2): ByteCounter 
   Object.defineProperties(counter, {
     bytes: { get: () => bytes },
     head: { value: head },
-    lastChunkAt: { get: () => lastChunkAt },
   });
   return counter;
 }

@@ -3,7 +3,7 @@
 // stalled client gets 408) and never destroys the socket itself, so an early error can still be sent.
 import type { IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
-import { AppError } from '../errors.js';
+import { AppError, clientDisconnected } from '../errors.js';
 import { type MultipartHandlers, readMultipart } from './read-multipart.js';
 
 export type BodyEncoding = 'multipart' | 'raw';
@@ -73,9 +73,7 @@ export async function receiveBody(options: ReceiveBodyOptions): Promise<void> {
     incoming.unpipe(meter);
     meter.destroy();
   };
-  incoming.once('aborted', () =>
-    meter.destroy(new AppError(400, 'importer.clientDisconnected', 'The client disconnected.')),
-  );
+  incoming.once('aborted', () => meter.destroy(clientDisconnected()));
 
   const idleCheck = setInterval(
     () => {

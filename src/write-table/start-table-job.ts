@@ -1,6 +1,6 @@
 // Starts the one Storage job of a write-table request: import into the existing table, or create
 // the bucket (when missing) and the table from the file. Job-starting POSTs are sent exactly once.
-import { AppError } from '../errors.js';
+import { tableMissing } from '../errors.js';
 import type { StorageSession } from '../storage-api/storage-client.js';
 import { UncertainOutcomeError } from '../storage-api/storage-errors.js';
 import type { CsvImportParams, StorageJob, StorageTable } from '../storage-api/storage-types.js';
@@ -40,13 +40,7 @@ export async function startTableJob(
     );
     return { job, tableCreated: false };
   }
-  if (!options.createTable) {
-    throw new AppError(
-      404,
-      'storage.tables.notFound',
-      `The table "${options.table.tableId}" does not exist and createTable=0.`,
-    );
-  }
+  if (!options.createTable) throw tableMissing(options.table.tableId);
   const bucket = await session.getBucket(options.table.bucketId);
   if (!bucket) await session.ensureBucket(options.table.stage, options.table.bucketName);
   const job = await once('tableCreate', () =>

@@ -12,7 +12,7 @@ export interface JobPollSettings {
 
 export const DEFAULT_JOB_POLL: JobPollSettings = { firstPollDelayMs: 50, maxPollDelayMs: 2_000 };
 
-export function isFinal(job: StorageJob): boolean {
+function isFinal(job: StorageJob): boolean {
   return job.status === 'success' || job.status === 'error';
 }
 

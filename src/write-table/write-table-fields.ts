@@ -2,7 +2,7 @@
 // parts or query parameters), each validated at once so a bad request fails before the upload
 // ends. Knows nothing about HTTP or Storage; only turns name/value pairs into WriteTableOptions.
 import { AppError } from '../errors.js';
-import { invalidField, parseBooleanField, shortened } from '../http/form-field-values.js';
+import { invalidField, parseBooleanField, parseBranchIdField, shortened } from '../http/form-field-values.js';
 
 export interface TableRef {
   tableId: string;
@@ -41,7 +41,6 @@ export interface FieldCollector {
 }
 
 const TABLE_ID = /^(in|out)\.c-([A-Za-z0-9_-]{1,96})\.([A-Za-z0-9_-]{1,96})$/;
-const BRANCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_COLUMNS = 5000;
 const ARRAY_FIELD = /^(columns|treatValuesAsNull)(\[\d*\])?$/;
 const SCALAR_FIELDS = new Set([
@@ -57,8 +56,6 @@ const SCALAR_FIELDS = new Set([
   'branchId',
   'wait',
 ]);
-
-const invalid = invalidField;
 
 export function createFieldCollector(limits: {
   maxWaitSeconds: number;
@@ -78,25 +75,33 @@ export function createFieldCollector(limits: {
       const values = arrayField[1] === 'columns' && !arrayField[2] ? value.split(',') : [value];
       target.push(...values.map((v) => (arrayField[1] === 'columns' ? v.trim() : v)));
       if (columns.length > MAX_COLUMNS)
-        throw invalid('importer.invalidColumns', 'columns', `At most ${MAX_COLUMNS} columns are allowed.`);
+        throw invalidField(
+          'importer.invalidColumns',
+          'columns',
+          `At most ${MAX_COLUMNS} columns are allowed.`,
+        );
       if (arrayField[1] === 'columns' && values.some((v) => v.trim() === '')) {
-        throw invalid('importer.invalidColumns', 'columns', 'Column names in "columns" must not be empty.');
+        throw invalidField(
+          'importer.invalidColumns',
+          'columns',
+          'Column names in "columns" must not be empty.',
+        );
       }
       return;
     }
     if (!SCALAR_FIELDS.has(name)) {
-      throw invalid(
+      throw invalidField(
         'importer.unknownField',
         name,
         `Unknown field "${shortened(name)}". Known fields: data, columns, treatValuesAsNull, ${[...SCALAR_FIELDS].join(', ')}.`,
       );
     }
     if (scalars.has(name))
-      throw invalid('importer.duplicateField', name, `Field "${name}" was sent more than once.`);
+      throw invalidField('importer.duplicateField', name, `Field "${name}" was sent more than once.`);
     validateScalar(name, value, limits.maxWaitSeconds);
     scalars.set(name, value);
     if (name === 'tableId') table = parseTableId(value);
-    if (name === 'branchId') branchId = value === 'default' ? undefined : value;
+    if (name === 'branchId') branchId = parseBranchIdField(value);
   };
 
   return {
@@ -109,7 +114,7 @@ export function createFieldCollector(limits: {
     },
     finish() {
       if (!table)
-        throw invalid(
+        throw invalidField(
           'importer.missingField',
           'tableId',
           'Field "tableId" is required, e.g. tableId=in.c-main.users.',
@@ -117,7 +122,7 @@ export function createFieldCollector(limits: {
       const enclosure = scalars.get('enclosure') ?? (scalars.get('escapedBy') ? '' : '"');
       const escapedBy = scalars.get('escapedBy') ?? '';
       if (enclosure !== '' && escapedBy !== '') {
-        throw invalid(
+        throw invalidField(
           'importer.invalidDialect',
           'escapedBy',
           'Use either "enclosure" or "escapedBy", not both.',
@@ -159,7 +164,7 @@ function validateScalar(name: string, value: string, maxWaitSeconds: number): vo
     case 'enclosure':
     case 'escapedBy':
       if ([...value].length > 1) {
-        throw invalid(
+        throw invalidField(
           'importer.invalidDialect',
           name,
           `"${name}" must be one character or empty, got "${shortened(value)}".`,
@@ -168,7 +173,7 @@ function validateScalar(name: string, value: string, maxWaitSeconds: number): vo
       return;
     case 'ignoredLinesCount':
       if (!/^\d{1,7}$/.test(value)) {
-        throw invalid(
+        throw invalidField(
           'importer.invalidNumber',
           name,
           `"ignoredLinesCount" must be a whole number from 0 to 9999999.`,
@@ -177,7 +182,7 @@ function validateScalar(name: string, value: string, maxWaitSeconds: number): vo
       return;
     case 'wait':
       if (!/^\d{1,6}$/.test(value) || Number(value) > maxWaitSeconds) {
-        throw invalid(
+        throw invalidField(
           'importer.invalidNumber',
           name,
           `"wait" must be a whole number of seconds from 0 to ${maxWaitSeconds}.`,
@@ -185,13 +190,7 @@ function validateScalar(name: string, value: string, maxWaitSeconds: number): vo
       }
       return;
     case 'branchId':
-      if (!BRANCH_ID.test(value)) {
-        throw invalid(
-          'importer.invalidBranchId',
-          name,
-          '"branchId" must be "default" or a branch id (letters, digits, "-", "_").',
-        );
-      }
+      parseBranchIdField(value);
       return;
     case 'primaryKey':
       normalisePrimaryKey(value);
@@ -202,7 +201,7 @@ function validateScalar(name: string, value: string, maxWaitSeconds: number): vo
 export function parseTableId(value: string): TableRef {
   const match = TABLE_ID.exec(value);
   if (!match) {
-    throw invalid(
+    throw invalidField(
       'importer.invalidTableId',
       'tableId',
       `Invalid tableId "${shortened(value)}": expected <in|out>.c-<bucket>.<table> with letters, digits, "-" and "_", e.g. in.c-main.users.`,
@@ -219,7 +218,7 @@ function parseBoolean(value: string | undefined, fallback: boolean, field = ''):
 function parseDelimiter(value: string): string {
   if (value === '\\t' || value.toLowerCase() === 'tab') return '\t';
   if ([...value].length !== 1) {
-    throw invalid(
+    throw invalidField(
       'importer.invalidDialect',
       'delimiter',
       `"delimiter" must be exactly one character (or "\\t"), got "${shortened(value)}".`,
@@ -232,7 +231,7 @@ function normalisePrimaryKey(value: string | undefined): string | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const names = value.split(',').map((name) => name.trim());
   if (names.some((name) => name === '')) {
-    throw invalid(
+    throw invalidField(
       'importer.invalidPrimaryKey',
       'primaryKey',
       '"primaryKey" must be a comma-separated list of column names, e.g. id,sub_id.',

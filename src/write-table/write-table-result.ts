@@ -27,7 +27,7 @@ export interface RenderedResult {
   body: Record<string, unknown>;
 }
 
-export function summariseJob(job: StorageJob) {
+function summariseJob(job: StorageJob) {
   return { id: job.id, url: job.url, status: job.status, operationName: job.operationName };
 }
 
