@@ -1,6 +1,7 @@
 // Streams one body into a new Storage file: counts bytes and enforces MAX_FILE_BYTES in the
-// stream, lets the caller name the file from its first bytes, reserves it with files/prepare and
-// uploads it with lib-storage. Any failure aborts the upload; it never starts an import job.
+// stream, lets the caller name the file from its first bytes, reserves it with files/prepare (every
+// file tagged `table-importer`) and uploads it with lib-storage. Any failure aborts the upload; it
+// never starts an import job.
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.js';
@@ -24,10 +25,11 @@ export interface StreamToStorageFileOptions {
   signal: AbortSignal;
   /** The caller's own connection: tells a disconnect apart from other aborts in the metrics. */
   clientSignal: AbortSignal;
-  /** Bytes the caller wants to see before naming the file (e.g. 2 to sniff gzip). */
-  headBytes?: number;
-  /** Names the file from its first bytes (empty for an empty body); throws to refuse the body. */
-  describe(head: Buffer): PrepareFileParams;
+  /**
+   * Names the file from its first 2 bytes (enough to sniff gzip; empty for an empty body); throws
+   * to refuse the body. The `table-importer` tag is added to `tags`.
+   */
+  describe(head: Buffer): Omit<PrepareFileParams, 'tags'> & { tags?: string[] };
   onPrepared?(file: StorageFile): void;
 }
 
@@ -35,8 +37,10 @@ export interface StoredFile {
   /** The files/prepare answer (it carries upload credentials: never send it to a caller). */
   file: StorageFile;
   bytes: number;
-  head: Buffer;
 }
+
+/** Every Storage file the importer creates carries this tag. */
+const FILE_TAG = 'table-importer';
 
 export async function streamToStorageFile(
   source: Readable,
@@ -45,7 +49,7 @@ export async function streamToStorageFile(
 ): Promise<StoredFile> {
   const controller = new AbortController();
   const signal = AbortSignal.any([options.signal, controller.signal]);
-  const counter = createByteCounter(deps.limits.maxFileBytes, options.headBytes);
+  const counter = createByteCounter(deps.limits.maxFileBytes);
   const piping = pipeline(source, counter, { signal });
   // The body's own failure (size limit, bad input, stalled client) is the cause of everything after it.
   piping.catch((err: unknown) => {
@@ -53,7 +57,9 @@ export async function streamToStorageFile(
   });
   try {
     const head = await Promise.race([counter.head, whenAborted(signal)]);
-    const params = options.describe(head);
+    const described = options.describe(head);
+    const tags = described.tags ?? [];
+    const params = { ...described, tags: tags.includes(FILE_TAG) ? tags : [...tags, FILE_TAG] };
     const startedAt = Date.now();
     const file = await options.session.prepareFile(params);
     options.onPrepared?.(file);
@@ -63,7 +69,10 @@ export async function streamToStorageFile(
         limits: deps.limits,
         signal,
         onAbortFailure: (err) =>
-          deps.logger.debug({ err, fileId: file.id }, 'S3 upload abort failed (best effort)'),
+          deps.logger.debug(
+            { err: describeS3Error(err), fileId: file.id },
+            'S3 upload abort failed (best effort)',
+          ),
       });
       await piping;
     } catch (err) {
@@ -72,7 +81,7 @@ export async function streamToStorageFile(
     }
     deps.metrics.uploadedBytes.inc(counter.bytes);
     deps.metrics.uploadDuration.observe((Date.now() - startedAt) / 1000);
-    return { file, bytes: counter.bytes, head };
+    return { file, bytes: counter.bytes };
   } catch (err) {
     if (!controller.signal.aborted) controller.abort(err);
     throw signal.aborted && !options.signal.aborted ? (controller.signal.reason ?? err) : err;
@@ -86,11 +95,29 @@ function whenAborted(signal: AbortSignal): Promise<never> {
   });
 }
 
-export function abortReason(err: unknown, clientSignal: AbortSignal): string {
+function abortReason(err: unknown, clientSignal: AbortSignal): string {
   if (clientSignal.aborted) return 'client-disconnect';
   if (!(err instanceof AppError)) return 'error';
   if (err.code === 'importer.shuttingDown') return 'shutdown';
   if (err.status === 413) return 'too-large';
   if (err.status === 408) return 'idle-timeout';
   return err.status >= 500 ? 'upstream' : 'rejected';
+}
+
+/**
+ * What may be logged of an S3 SDK error: never the whole object, since a SignatureDoesNotMatch
+ * error carries the CanonicalRequest, session token (x-amz-security-token) included.
+ */
+function describeS3Error(err: unknown): { name?: string; message?: string; httpStatus?: number } {
+  if (!err || typeof err !== 'object') return { message: String(err) };
+  const { name, message, $metadata } = err as {
+    name?: unknown;
+    message?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
+  return {
+    ...(typeof name === 'string' ? { name } : {}),
+    ...(typeof message === 'string' ? { message } : {}),
+    ...(typeof $metadata?.httpStatusCode === 'number' ? { httpStatus: $metadata.httpStatusCode } : {}),
+  };
 }

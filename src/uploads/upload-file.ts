@@ -37,8 +37,6 @@ export interface UploadFileDeps extends StreamToStorageFileDeps {
   progressHeartbeatMs?: number;
 }
 
-const FILE_TAG = 'table-importer';
-
 export function createUploadFileHandler(deps: UploadFileDeps) {
   return async (c: Context<AppEnv>) => {
     const query = new URL(c.req.url).searchParams;
@@ -116,7 +114,7 @@ async function uploadFile(
         // An empty file is allowed: lib-storage sends it as a single PutObject.
         describe: () => ({
           name: options.name,
-          tags: options.tags.includes(FILE_TAG) ? options.tags : [...options.tags, FILE_TAG],
+          tags: options.tags,
           isPermanent: options.isPermanent,
           notify: options.notify,
           ...(contentType ? { contentType } : {}),

@@ -58,8 +58,6 @@ export interface WriteTableDeps {
   progressHeartbeatMs?: number;
 }
 
-const FILE_TAG = 'table-importer';
-
 export function createWriteTableHandler(deps: WriteTableDeps) {
   return async (c: Context<AppEnv>) => {
     const query = new URL(c.req.url).searchParams;
@@ -201,7 +199,7 @@ async function writeTable(
         }
         compressed = isGzip(head);
         const baseName = fields.table?.tableName ?? 'data';
-        return { name: `${baseName}.csv${compressed ? '.gz' : ''}`, tags: [FILE_TAG] };
+        return { name: `${baseName}.csv${compressed ? '.gz' : ''}` };
       },
       onPrepared: (file) => {
         request.facts.fileId = file.id;

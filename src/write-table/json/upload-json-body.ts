@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
-import { AppError } from '../../errors.js';
+import { AppError, tableMissing } from '../../errors.js';
 import type { RequestFacts } from '../../http/app-env.js';
 import { createFailFast } from '../../http/fail-fast.js';
 import type { StorageClient } from '../../storage-api/storage-client.js';
@@ -29,7 +29,6 @@ export const DEFAULT_JSON_SAMPLE: JsonSampleLimits = { sampleRecords: 1000, samp
 /** One record is held in memory whole while it is parsed. */
 export const MAX_JSON_RECORD_BYTES = 16 * 1024 * 1024;
 const MAX_COLUMNS = 5000;
-const FILE_TAG = 'table-importer';
 /** CSV dialect fields describe a CSV body; a JSON body becomes a CSV the importer writes itself. */
 const CSV_ONLY_FIELDS = new Set([
   'delimiter',
@@ -88,13 +87,7 @@ export async function uploadJsonBody(
       deps.storage.session({ token: request.token, branchId, runId: request.runId, signal });
     // The table first: a bad token or a refused createTable=0 costs no body, and its columns lead the header.
     const existing = await guard(session(options.branchId).getTable(options.table.tableId));
-    if (!existing && !options.createTable) {
-      throw new AppError(
-        404,
-        'storage.tables.notFound',
-        `The table "${options.table.tableId}" does not exist and createTable=0.`,
-      );
-    }
+    if (!existing && !options.createTable) throw tableMissing(options.table.tableId);
 
     let upload: Promise<UploadedFile> | undefined;
     const body = receiveBody({
@@ -151,7 +144,7 @@ export async function uploadJsonBody(
         session: session(undefined),
         signal,
         clientSignal: request.clientSignal,
-        describe: () => ({ name: `${options.table.tableName}.csv.gz`, tags: [FILE_TAG] }),
+        describe: () => ({ name: `${options.table.tableName}.csv.gz` }),
         onPrepared: (file) => {
           request.facts.fileId = file.id;
         },
