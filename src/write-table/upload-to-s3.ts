@@ -3,15 +3,40 @@
 // Cancellation: the signal aborts the multipart upload; the abort's own failure never hides the cause.
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { Upload, type Options as UploadOptions } from '@aws-sdk/lib-storage';
 import { AppError } from '../errors.js';
 import type { StorageFile } from '../storage-api/storage-types.js';
 
+/** A new client for each prepared file (its credentials are scoped to that file's key). */
 export type S3ClientFor = (file: StorageFile) => S3Client;
 
 export interface UploadLimits {
   partBytes: number;
   queueSize: number;
+}
+
+/**
+ * The lib-storage `Upload` params for a prepared file: its bucket and key, plus the ACL and
+ * server-side encryption files/prepare asked for (S3 answers 403 without the latter). Also the
+ * bench's direct baseline, so both upload the same way.
+ */
+export function s3UploadParams(file: StorageFile, body: Readable): UploadOptions['params'] {
+  const params = file.uploadParams;
+  if (!params)
+    throw new AppError(
+      502,
+      'importer.storageFailed',
+      'Storage files/prepare returned no S3 upload parameters.',
+    );
+  const sse = params['x-amz-server-side-encryption'];
+  return {
+    Bucket: params.bucket,
+    Key: params.key,
+    Body: body,
+    ...(params.acl ? { ACL: params.acl as 'private' } : {}),
+    ContentDisposition: `attachment; filename=${file.name};`,
+    ...(sse ? { ServerSideEncryption: sse as 'AES256' } : {}),
+  };
 }
 
 export async function uploadToS3(
@@ -24,27 +49,15 @@ export async function uploadToS3(
     onAbortFailure?: (err: unknown) => void;
   },
 ): Promise<void> {
-  const params = file.uploadParams;
-  if (!params)
-    throw new AppError(
-      502,
-      'importer.storageFailed',
-      'Storage files/prepare returned no S3 upload parameters.',
-    );
-  const sse = params['x-amz-server-side-encryption'];
+  const params = s3UploadParams(file, body);
+  const client = deps.s3ClientFor(file);
+  const lifetime = closeWhenIdle(client);
   const upload = new Upload({
-    client: deps.s3ClientFor(file),
+    client,
     queueSize: deps.limits.queueSize,
     partSize: deps.limits.partBytes,
     leavePartsOnError: false,
-    params: {
-      Bucket: params.bucket,
-      Key: params.key,
-      Body: body,
-      ...(params.acl ? { ACL: params.acl as 'private' } : {}),
-      ContentDisposition: `attachment; filename=${file.name};`,
-      ...(sse ? { ServerSideEncryption: sse as 'AES256' } : {}),
-    },
+    params,
   });
   const abort = () => {
     upload.abort().catch((err: unknown) => deps.onAbortFailure?.(err));
@@ -67,7 +80,40 @@ export async function uploadToS3(
     );
   } finally {
     deps.signal.removeEventListener('abort', abort);
+    lifetime.close();
   }
+}
+
+/**
+ * Destroys the client (its keep-alive sockets) once it is closed and idle. One client per upload:
+ * left alone, its sockets pile up, several per upload. After an abort, done() settles before
+ * lib-storage's own cleanup (parts still in flight, then AbortMultipartUpload): those requests
+ * finish first, and a request that ends after close() destroys the client again.
+ */
+function closeWhenIdle(client: S3Client): { close(): void } {
+  let inFlight = 0;
+  let closing = false;
+  const destroyIfIdle = () => {
+    if (closing && inFlight === 0) client.destroy();
+  };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      inFlight += 1;
+      try {
+        return await next(args);
+      } finally {
+        inFlight -= 1;
+        destroyIfIdle();
+      }
+    },
+    { step: 'initialize', name: 'closeWhenIdle' },
+  );
+  return {
+    close() {
+      closing = true;
+      destroyIfIdle();
+    },
+  };
 }
 
 function describe(err: unknown): string {
