@@ -1,15 +1,23 @@
-// Which Storage API failures are worth another attempt, and how long we may keep trying.
-// Data, not code paths: the client applies it to idempotent calls only (never to job-starting POSTs).
+// Which Storage API failures are worth another attempt, how long to wait before it, and how long
+// we may keep trying. Data, not code paths: the client applies it to idempotent calls only (never
+// to job-starting POSTs).
 
 export interface RetryPolicy {
   retries: number;
   minTimeoutMs: number;
   maxTimeoutMs: number;
-  /** Total time budget for one call including all attempts and sleeps. */
+  /**
+   * Time budget of one call: no attempt starts after it, and a wait (backoff or Retry-After) that
+   * would end past it is not taken — the call fails with the last error instead.
+   */
   maxRetryTimeMs: number;
   /** A Retry-After above this is not waited for: the call fails instead. */
   maxRetryAfterMs: number;
-  /** Per-attempt timeout of a single HTTP call. */
+  /**
+   * Per-attempt timeout of a single HTTP call; the client never lets it exceed maxRetryTimeMs. It is
+   * separate from the budget so that an attempt which has started is not cut short by the budget:
+   * one call therefore lasts at most maxRetryTimeMs + attemptTimeoutMs.
+   */
   attemptTimeoutMs: number;
 }
 
@@ -19,7 +27,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxTimeoutMs: 3_000,
   maxRetryTimeMs: 30_000,
   maxRetryAfterMs: 15_000,
-  attemptTimeoutMs: 60_000,
+  attemptTimeoutMs: 20_000,
 };
 
 /** 408, 429 and 5xx except 501 (PRODUCT.md §3). */
@@ -27,6 +35,20 @@ export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 5
 
 export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUSES.has(status) || (status > 504 && status < 600);
+}
+
+/** Timeout of one attempt: attemptTimeoutMs, but never longer than the whole call's budget. */
+export function attemptTimeoutMs(policy: RetryPolicy): number {
+  return Math.min(policy.attemptTimeoutMs, policy.maxRetryTimeMs);
+}
+
+/**
+ * Jittered exponential backoff before retry number `retriesConsumed + 1` (p-retry's formula with
+ * factor 2 and randomize): between 1× and 2× minTimeoutMs·2^retriesConsumed, capped at maxTimeoutMs.
+ */
+export function backoffMs(policy: RetryPolicy, retriesConsumed: number, random = Math.random): number {
+  const exponential = (1 + random()) * policy.minTimeoutMs * 2 ** retriesConsumed;
+  return Math.min(Math.round(exponential), policy.maxTimeoutMs);
 }
 
 /** Retry-After as seconds or an HTTP date → milliseconds from now; undefined when absent or unparsable. */

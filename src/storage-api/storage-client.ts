@@ -1,9 +1,12 @@
 // Typed client for the Storage API calls the importer makes. Idempotent calls are retried per
-// RetryPolicy (honouring Retry-After); calls that start a job are sent exactly once. Every call
-// takes the caller's AbortSignal, so a disconnect stops attempts and sleeps alike.
+// RetryPolicy (honouring Retry-After within the call's time budget); calls that start a job are
+// sent exactly once. Every call takes the caller's AbortSignal, so a disconnect stops attempts and
+// sleeps alike.
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry, { AbortError } from 'p-retry';
 import {
+  attemptTimeoutMs,
+  backoffMs,
   DEFAULT_RETRY_POLICY,
   isRetryableStatus,
   parseRetryAfterMs,
@@ -11,11 +14,11 @@ import {
 } from './retry-policy.js';
 import {
   isUncertainOutcome,
-  networkErrorToAppError,
   type StorageErrorBody,
   StorageHttpError,
-  storageHttpErrorToAppError,
+  storageErrorToAppError,
   UncertainOutcomeError,
+  UnreadableAnswerError,
 } from './storage-errors.js';
 import type {
   PrepareFileParams,
@@ -68,6 +71,8 @@ interface CallOptions {
   path: string;
   body?: unknown;
   idempotent: boolean;
+  /** Shape check of a 2xx body; anything else is an UnreadableAnswerError. Default: an object or array. */
+  accepts?: (body: unknown) => boolean;
 }
 
 export function createStorageClient(deps: StorageClientDeps): StorageClient {
@@ -89,7 +94,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
         method: call.method,
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: AbortSignal.any([context.signal, AbortSignal.timeout(policy.attemptTimeoutMs)]),
+        signal: AbortSignal.any([context.signal, AbortSignal.timeout(attemptTimeoutMs(policy))]),
       });
     } catch (err) {
       if (context.signal.aborted) throw new AbortError(asError(context.signal.reason));
@@ -98,30 +103,48 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
     }
     deps.onCall?.(call.endpoint, response.status);
     const text = await response.text();
-    if (response.ok) return (text === '' ? null : JSON.parse(text)) as T;
-    throw new StorageHttpError(
-      response.status,
-      parseErrorBody(text),
-      parseRetryAfterMs(response.headers.get('retry-after')),
-    );
+    if (!response.ok) {
+      throw new StorageHttpError(
+        response.status,
+        parseErrorBody(text),
+        parseRetryAfterMs(response.headers.get('retry-after')),
+      );
+    }
+    if (text === '') throw new UnreadableAnswerError(response.status, 'an empty body');
+    const body = parseJson(text);
+    if (body === undefined) throw new UnreadableAnswerError(response.status, 'a body that is not JSON');
+    if (!(call.accepts ?? isJsonContainer)(body))
+      throw new UnreadableAnswerError(response.status, 'an unexpected body');
+    return body as T;
   }
 
   async function call<T>(context: CallContext, options: CallOptions): Promise<T> {
+    const startedAt = performance.now();
+    /** Wait before the next attempt, or undefined to give up with `error` now. */
+    const waitBeforeRetryMs = (error: unknown, retriesConsumed: number): number | undefined => {
+      if (!isRetryable(error, policy)) return undefined;
+      const retryAfterMs = error instanceof StorageHttpError ? error.retryAfterMs : undefined;
+      const waitMs = retryAfterMs ?? backoffMs(policy, retriesConsumed);
+      const remainingMs = policy.maxRetryTimeMs - (performance.now() - startedAt);
+      return waitMs < remainingMs ? waitMs : undefined;
+    };
     try {
       if (!options.idempotent) return await attempt<T>(context, options);
       return await pRetry(() => attempt<T>(context, options), {
         retries: policy.retries,
-        minTimeout: policy.minTimeoutMs,
-        maxTimeout: policy.maxTimeoutMs,
+        // The wait between attempts is ours (Retry-After or backoff, within the budget), taken in
+        // shouldRetry, which p-retry calls only when a retry and budget are left: its own is off.
+        minTimeout: 0,
+        maxTimeout: 0,
+        randomize: false,
         maxRetryTime: policy.maxRetryTimeMs,
-        randomize: true,
         signal: context.signal,
-        shouldRetry: ({ error }) => isRetryable(error, policy),
-        onFailedAttempt: async ({ error, retriesLeft }) => {
-          if (retriesLeft === 0 || !isRetryable(error, policy)) return;
+        shouldRetry: async ({ error, retriesConsumed }) => {
+          const waitMs = waitBeforeRetryMs(error, retriesConsumed);
+          if (waitMs === undefined) return false;
           deps.onRetry?.(options.endpoint);
-          const retryAfterMs = error instanceof StorageHttpError ? error.retryAfterMs : undefined;
-          if (retryAfterMs) await sleep(retryAfterMs, undefined, { signal: context.signal });
+          await sleep(waitMs, undefined, { signal: context.signal });
+          return true;
         },
       });
     } catch (err) {
@@ -129,8 +152,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
       const cause = err instanceof AbortError ? err.originalError : err;
       if (!options.idempotent && isUncertainOutcome(cause))
         throw new UncertainOutcomeError(options.endpoint, cause);
-      if (cause instanceof StorageHttpError) throw storageHttpErrorToAppError(options.endpoint, cause);
-      throw networkErrorToAppError(options.endpoint, cause);
+      throw storageErrorToAppError(options.endpoint, cause);
     }
   }
 
@@ -184,6 +206,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
             path: `${scope}/buckets/${encodeURIComponent(bucketId)}/tables-async`,
             body: params,
             idempotent: false,
+            accepts: isJob,
           }),
         importTableAsync: (tableId, params) =>
           call<StorageJob>(context, {
@@ -192,6 +215,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
             path: `${scope}/tables/${encodeURIComponent(tableId)}/import-async`,
             body: params,
             idempotent: false,
+            accepts: isJob,
           }),
         getJob: (jobId) =>
           call<StorageJob>(context, {
@@ -212,12 +236,34 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
   };
 }
 
+/**
+ * Retryable: network errors and timeouts, and retryable statuses unless Retry-After asks for more
+ * than maxRetryAfterMs. Not retried: a 2xx we cannot read (a wrong URL or a proxy page answers the
+ * same way again; on a GET it becomes a 502 importer.storageFailed at once).
+ */
 function isRetryable(error: unknown, policy: RetryPolicy): boolean {
   if (error instanceof StorageHttpError) {
     if (!isRetryableStatus(error.status)) return false;
     return error.retryAfterMs === undefined || error.retryAfterMs <= policy.maxRetryAfterMs;
   }
-  return !(error instanceof SyntaxError);
+  return !(error instanceof UnreadableAnswerError);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isJsonContainer(body: unknown): boolean {
+  return body !== null && typeof body === 'object';
+}
+
+/** A started job must at least carry the id the importer waits on. */
+function isJob(body: unknown): boolean {
+  return isJsonContainer(body) && typeof (body as { id?: unknown }).id === 'number';
 }
 
 function parseErrorBody(text: string): StorageErrorBody {

@@ -1,5 +1,6 @@
 // Turns a failed Storage API call into the importer's AppError: Storage's own 4xx codes are
-// relayed unchanged, anything the caller cannot fix (5xx, 429, network) becomes a 502.
+// relayed unchanged, anything the caller cannot fix (5xx, 429, network, an unreadable 2xx) becomes
+// a 502. Decides which failures of a job-starting POST leave its outcome unknown.
 import { AppError } from '../errors.js';
 
 export interface StorageErrorBody {
@@ -19,6 +20,36 @@ export class StorageHttpError extends Error {
     super(body.error ?? body.message ?? `Storage API answered ${status}`);
     this.name = 'StorageHttpError';
   }
+}
+
+/**
+ * A 2xx answer whose body is empty, not JSON or not the expected shape: Storage accepted the
+ * request, but we cannot read what it did. The body is never copied into the message (a
+ * files/prepare answer carries S3 credentials).
+ */
+export class UnreadableAnswerError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: 'an empty body' | 'a body that is not JSON' | 'an unexpected body',
+  ) {
+    super(`Storage API answered ${status} with ${problem}`);
+    this.name = 'UnreadableAnswerError';
+  }
+}
+
+/** Any failure of a call whose outcome is known (no job-starting POST in doubt) → AppError. */
+export function storageErrorToAppError(endpoint: string, err: unknown): AppError {
+  if (err instanceof StorageHttpError) return storageHttpErrorToAppError(endpoint, err);
+  if (err instanceof UnreadableAnswerError) {
+    return new AppError(
+      502,
+      'importer.storageFailed',
+      `Keboola Storage API failed on ${endpoint}: it answered HTTP ${err.status} with ${err.problem}.`,
+      { upstreamStatus: err.status },
+      { cause: err },
+    );
+  }
+  return networkErrorToAppError(endpoint, err);
 }
 
 export function storageHttpErrorToAppError(endpoint: string, err: StorageHttpError): AppError {
@@ -53,8 +84,8 @@ export function networkErrorToAppError(endpoint: string, err: unknown): AppError
 
 /**
  * A job-starting POST failed in a way where Storage may still have created the job (connection
- * lost after sending, timeout, a 5xx that is not a Storage error body). Never re-POST on this:
- * look the job up instead.
+ * lost after sending, timeout, a 2xx we cannot read, a 5xx that is not a Storage error body).
+ * Never re-POST on this: look the job up instead.
  */
 export class UncertainOutcomeError extends AppError {
   constructor(endpoint: string, cause: unknown) {
@@ -69,11 +100,15 @@ export class UncertainOutcomeError extends AppError {
   }
 }
 
-/** True when a failed POST may still have reached Storage and started its job. */
+/**
+ * True when a failed POST may still have reached Storage and started its job: anything except a
+ * definite refusal by Storage itself (a 4xx, or a 5xx with Storage's error body). An unreadable
+ * 2xx means the job did start; a network error or timeout may have come after Storage acted.
+ */
 export function isUncertainOutcome(err: unknown): boolean {
   if (err instanceof StorageHttpError) {
     const isStorageErrorBody = Boolean(err.body.code || err.body.exceptionId);
     return err.status >= 500 && !isStorageErrorBody;
   }
-  return !(err instanceof SyntaxError);
+  return true;
 }
