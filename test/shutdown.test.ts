@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalStorageServer, startLocalStorageServer } from '../src/local-storage/local-storage.js';
 import { type ChildService, exitWithin, spawnService } from './support/child-service.js';
 import { type JobHoldingProxy, startJobHoldingProxy } from './support/job-holding-proxy.js';
-import { chunk, fieldPart, fileHeader, multipartHead, openRaw } from './support/raw-socket.js';
+import { fieldPart, fileHeader } from './support/multipart-body.js';
+import { chunk, multipartHead, openRaw } from './support/raw-socket.js';
 
 const LOCAL_TOKEN = 'local-token';
 

@@ -6,14 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultRule } from '../../src/local-storage/faults/fault-plan.js';
 import { multipart, writeTable } from '../support/http-client.js';
-import {
-  chunk,
-  fieldPart,
-  fileHeader,
-  multipartHead,
-  openRaw,
-  type RawConnection,
-} from '../support/raw-socket.js';
+import { fieldPart, fileHeader } from '../support/multipart-body.js';
+import { chunk, multipartHead, openRaw, type RawConnection } from '../support/raw-socket.js';
 import {
   collectGarbage,
   expectNoSecrets,

@@ -4,13 +4,8 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipart, writeTable } from '../support/http-client.js';
-import {
-  buildRequest,
-  exchange,
-  type FormPart,
-  formBody,
-  type RawRequestSpec,
-} from '../support/raw-request.js';
+import { type FormPart, formBody } from '../support/multipart-body.js';
+import { buildRequest, exchange, type RawRequestSpec } from '../support/raw-request.js';
 import {
   expectNoSecrets,
   metricSum,

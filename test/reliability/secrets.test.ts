@@ -14,7 +14,8 @@ import { type LocalStorageServer, startLocalStorageServer } from '../../src/loca
 import { createLogger } from '../../src/logger.js';
 import { type RunningService, startService } from '../../src/main.js';
 import { multipart } from '../support/http-client.js';
-import { chunk, fieldPart, fileHeader, multipartHead, openRaw } from '../support/raw-socket.js';
+import { fieldPart, fileHeader } from '../support/multipart-body.js';
+import { chunk, multipartHead, openRaw } from '../support/raw-socket.js';
 import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
 import { expectNoSecrets, TEST_JOB_SEARCH, TEST_RETRY_POLICY } from '../support/reliability-service.js';
 

@@ -4,7 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipart, writeTable } from '../support/http-client.js';
-import { chunk, fieldPart, fileHeader, multipartHead, openRaw } from '../support/raw-socket.js';
+import { fieldPart, fileHeader } from '../support/multipart-body.js';
+import { chunk, multipartHead, openRaw } from '../support/raw-socket.js';
 import {
   expectNoSecrets,
   fileObjectExists,

@@ -1,6 +1,7 @@
 // A hand-driven HTTP/1.1 client on a raw TCP socket, for what fetch cannot do: send part of a
 // body and hold, stall, or disconnect at an exact point, and see when the answer arrives.
 import { connect, type Socket } from 'node:net';
+import { parseHttpResponse } from './http-wire.js';
 
 export interface RawConnection {
   socket: Socket;
@@ -40,12 +41,13 @@ export async function openRaw(url: string): Promise<RawConnection> {
     async response(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const parsed = tryParse(text);
+        const parsed = jsonResponse(text, true);
         if (parsed) return parsed;
         if (socket.destroyed || socket.readableEnded) break;
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      const parsed = tryParse(text);
+      // The server closed (or time is up): whatever body arrived is all there is.
+      const parsed = jsonResponse(text, false);
       if (parsed) return parsed;
       throw new Error(`no complete response; got: ${JSON.stringify(text.slice(0, 500))}`);
     },
@@ -53,41 +55,18 @@ export async function openRaw(url: string): Promise<RawConnection> {
   };
 }
 
-function tryParse(text: string): RawResponse | undefined {
-  const split = text.indexOf('\r\n\r\n');
-  if (split === -1) return undefined;
-  const [statusLine, ...headerLines] = text.slice(0, split).split('\r\n');
-  const headers = Object.fromEntries(
-    headerLines.map((line) => {
-      const colon = line.indexOf(':');
-      return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
-    }),
-  );
-  let body = text.slice(split + 4);
-  if (headers['transfer-encoding'] === 'chunked') body = decodeChunked(body) ?? '';
-  const length = Number(headers['content-length'] ?? Number.NaN);
-  if (!Number.isNaN(length) && Buffer.byteLength(body) < length) return undefined;
+/** The response if it is complete (or the connection ended) and its body is JSON. */
+function jsonResponse(text: string, requireComplete: boolean): RawResponse | undefined {
+  const response = parseHttpResponse(text, { requireComplete });
+  if (!response) return undefined;
   try {
     return {
-      status: Number(statusLine?.split(' ')[1]),
-      headers,
-      body: JSON.parse(body) as Record<string, unknown>,
+      status: response.status,
+      headers: response.headers,
+      body: JSON.parse(response.body) as Record<string, unknown>,
     };
   } catch {
     return undefined;
-  }
-}
-
-function decodeChunked(raw: string): string | undefined {
-  let out = '';
-  let rest = raw;
-  for (;;) {
-    const lineEnd = rest.indexOf('\r\n');
-    if (lineEnd === -1) return undefined;
-    const size = Number.parseInt(rest.slice(0, lineEnd), 16);
-    if (size === 0) return out;
-    out += rest.slice(lineEnd + 2, lineEnd + 2 + size);
-    rest = rest.slice(lineEnd + 2 + size + 2);
   }
 }
 
@@ -113,12 +92,4 @@ export function multipartHead(
 export function chunk(data: string | Buffer): Buffer {
   const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data);
   return Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]);
-}
-
-export function fieldPart(boundary: string, name: string, value: string): string {
-  return `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-}
-
-export function fileHeader(boundary: string): string {
-  return `--${boundary}\r\nContent-Disposition: form-data; name="data"; filename="data.csv"\r\nContent-Type: text/csv\r\n\r\n`;
 }

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipart, writeTable } from '../support/http-client.js';
 import { type LocalService, startLocalService } from '../support/local-service.js';
-import { chunk, fieldPart, fileHeader, multipartHead, openRaw } from '../support/raw-socket.js';
+import { fieldPart, fileHeader } from '../support/multipart-body.js';
+import { chunk, multipartHead, openRaw } from '../support/raw-socket.js';
 
 describe('client disconnect mid-upload', () => {
   let service: LocalService;

@@ -7,7 +7,8 @@ import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/main.js';
 import { multipart, writeTable } from '../support/http-client.js';
 import { type LocalService, startLocalService } from '../support/local-service.js';
-import { chunk, fieldPart, fileHeader, multipartHead, openRaw } from '../support/raw-socket.js';
+import { fieldPart, fileHeader } from '../support/multipart-body.js';
+import { chunk, multipartHead, openRaw } from '../support/raw-socket.js';
 
 describe('write-table error statuses', () => {
   let service: LocalService;

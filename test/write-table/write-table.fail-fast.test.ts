@@ -2,7 +2,8 @@
 // arrives while the client is still holding the rest of the upload.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalService, startLocalService } from '../support/local-service.js';
-import { chunk, fieldPart, fileHeader, multipartHead, openRaw } from '../support/raw-socket.js';
+import { fieldPart, fileHeader } from '../support/multipart-body.js';
+import { chunk, multipartHead, openRaw } from '../support/raw-socket.js';
 
 describe('write-table fails fast', () => {
   let service: LocalService;
