@@ -9,9 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalStorageServer, startLocalStorageServer } from '../src/local-storage/local-storage.js';
 import { type ChildService, exitWithin, spawnService } from './support/child-service.js';
-import { type JobHoldingProxy, startJobHoldingProxy } from './support/job-holding-proxy.js';
 import { fieldPart, fileHeader } from './support/multipart-body.js';
 import { chunk, multipartHead, openRaw } from './support/raw-socket.js';
+import { type JobHoldingProxy, startJobHoldingProxy } from './support/storage-proxy.js';
 
 const LOCAL_TOKEN = 'local-token';
 

@@ -16,8 +16,8 @@ import { type RunningService, startService } from '../../src/main.js';
 import { multipart } from '../support/http-client.js';
 import { fieldPart, fileHeader } from '../support/multipart-body.js';
 import { chunk, multipartHead, openRaw } from '../support/raw-socket.js';
-import { type RecordingProxy, startRecordingProxy } from '../support/recording-proxy.js';
 import { expectNoSecrets, TEST_JOB_SEARCH, TEST_RETRY_POLICY } from '../support/reliability-service.js';
+import { type RecordingProxy, startRecordingProxy } from '../support/storage-proxy.js';
 
 const MIB = 1024 * 1024;
 
