@@ -9,8 +9,8 @@ import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 
 const MIB = 1024 * 1024;
-/** Node, the SDKs and sockets, rounded up from the ~80 MiB written in fly.toml. */
-const BASE_BYTES = 128 * MIB;
+/** Node, the SDKs and sockets, rounded up from the ~100 MiB written in fly.toml. */
+const BASE_BYTES = 110 * MIB;
 /** Fly's ceiling for kill_timeout. */
 const FLY_MAX_KILL_TIMEOUT_SECONDS = 300;
 
@@ -129,8 +129,9 @@ describe('fly.toml', () => {
 
     const vms = tables(fly.vm, '[[vm]]');
     expect(vms).toHaveLength(1);
-    const perUploadBytes = config.uploadPartBytes * (config.uploadQueueSize + 1);
-    expect(perUploadBytes).toBe(40 * MIB);
+    // Live part buffers plus as much again not yet collected by V8 (measured by npm run bench).
+    const perUploadBytes = 2 * config.uploadPartBytes * (config.uploadQueueSize + 1);
+    expect(perUploadBytes).toBe(30 * MIB);
     expect(hardLimit * perUploadBytes + BASE_BYTES).toBeLessThanOrEqual(vmMemoryBytes(vms[0] as TomlTable));
   });
 
