@@ -32,9 +32,10 @@ export const USAGE = `Usage: npm run bench -- [options]
   --json                 print one JSON object as the last line of stdout
   --quick                small sizes for a smoke run (64 MiB, 32/128 MiB, 10 small, 8 concurrent)
   --only=a,b             phases: ${PHASES.join(', ')} (default: all)
-  --topology=local|split local: importer in local mode (default); split: stand-in in its own process,
-                         importer in remote mode pointed at it (its own CPU and memory alone)
-  --runtime=tsx|dist     tsx: node --import tsx src/main.ts (default); dist: compiled like the image
+  --topology=split|local split (default): the local Storage stand-in and its S3 in one process, the
+                         importer in another, pointed at it: the service's own CPU and memory, as
+                         in production; local: all in one process, as \`npm start\` runs it
+  --runtime=dist|tsx     dist (default): compiled like the image; tsx: node --import tsx src/main.ts
   --encoding=multipart|raw  body of the uploads (default multipart, as curl -F)
   --size-mib=N --pairs=N throughput upload size and number of service/direct pairs (default 5; --quick 3)
   --rss-mib=A,B          the two peak-RSS upload sizes (default 256,2048; --quick 32,128)
@@ -101,8 +102,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     json: flags.has('json'),
     quick,
     phases,
-    topology: choice('topology', ['local', 'split'] as const, 'local'),
-    runtime: choice('runtime', ['tsx', 'dist'] as const, 'tsx'),
+    topology: choice('topology', ['split', 'local'] as const, 'split'),
+    runtime: choice('runtime', ['dist', 'tsx'] as const, 'dist'),
     encoding: choice('encoding', ['multipart', 'raw'] as const, 'multipart'),
     throughputBytes: Math.round(number('size-mib', quick ? 64 : 1024) * MIB),
     // Single runs swing ±20 % with the embedded S3's own speed; five pairs keep the median steady.
