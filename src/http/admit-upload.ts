@@ -1,11 +1,21 @@
 // The door every upload route (write-table, upload-file) passes: a declared Content-Length over
 // the limit is refused before any byte is read, then an upload slot is taken (503 beyond
-// MAX_CONCURRENT_UPLOADS) and counted as in flight until the returned release() is called.
+// MAX_CONCURRENT_UPLOADS) and counted as in flight until release() — which the route calls once
+// the bytes are in S3, and which runs at the latest when the request's work settles. Then the work
+// runs, answered as JSON or as a progress stream.
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { fileTooLarge } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AppEnv, RequestFacts } from './app-env.js';
+import {
+  DEFAULT_PROGRESS_HEARTBEAT_MS,
+  type ProgressOutcome,
+  type ProgressSink,
+  respondWithProgress,
+  wantsProgress,
+} from './progress-stream.js';
 import type { UploadSlots } from './upload-slots.js';
 
 /** Room for multipart boundaries and fields on top of the file itself. */
@@ -16,13 +26,24 @@ export interface AdmittedUpload {
   runId: string | undefined;
   clientSignal: AbortSignal;
   facts: RequestFacts;
-  /** Frees the slot; safe to call more than once. */
+  /** Frees the slot (the upload's buffers are gone); safe to call more than once. */
   release(): void;
 }
 
-export function admitUpload(
+export interface AdmitUploadDeps {
+  uploadSlots: UploadSlots;
+  metrics: Metrics;
+  limits: { maxFileBytes: number };
+}
+
+export interface UploadOutcome extends ProgressOutcome {
+  /** Location header of a plain (not progress-streamed) answer. */
+  location?: string;
+}
+
+function admitUpload(
   c: Context<AppEnv>,
-  deps: { uploadSlots: UploadSlots; metrics: Metrics; limits: { maxFileBytes: number } },
+  deps: AdmitUploadDeps,
   encoding: 'multipart' | 'raw',
 ): AdmittedUpload {
   const declaredBytes = Number(c.req.header('content-length') ?? Number.NaN);
@@ -46,4 +67,26 @@ export function admitUpload(
       releaseSlot();
     },
   };
+}
+
+/**
+ * Admits the upload and answers with what `work` produces: as JSON, or as a progress stream when
+ * the caller asked for one (`Accept: application/x-ndjson`). The slot is released when `work`
+ * settles unless `work` released it earlier.
+ */
+export async function serveUpload(
+  c: Context<AppEnv>,
+  deps: AdmitUploadDeps & { logger: Logger; progressHeartbeatMs?: number },
+  encoding: 'multipart' | 'raw',
+  work: (admitted: AdmittedUpload, progress?: ProgressSink) => Promise<UploadOutcome>,
+): Promise<Response> {
+  const admitted = admitUpload(c, deps, encoding);
+  const run = (progress?: ProgressSink) => work(admitted, progress).finally(admitted.release);
+  if (wantsProgress(c.req.header('accept'))) {
+    const heartbeatMs = deps.progressHeartbeatMs ?? DEFAULT_PROGRESS_HEARTBEAT_MS;
+    return respondWithProgress(c, { heartbeatMs, logger: deps.logger, run });
+  }
+  const { status, body, location } = await run();
+  if (location) c.header('Location', location);
+  return c.json(body, status as 200);
 }

@@ -1,21 +1,13 @@
 // POST /upload-file (the old Importer's): a multipart `data` file or a raw body streamed into a
 // new Storage file exactly as sent (gzip included, never renamed), tagged, then answered with the
 // file resource from GET files/{id}. Same limits, capacity and abort guarantees as write-table.
-import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Context } from 'hono';
 import { AppError } from '../errors.js';
-import { admitUpload } from '../http/admit-upload.js';
-import type { AppEnv, RequestFacts } from '../http/app-env.js';
-import { shuttingDownError } from '../http/drain.js';
+import { type AdmittedUpload, serveUpload, type UploadOutcome } from '../http/admit-upload.js';
+import type { AppEnv } from '../http/app-env.js';
 import { createFailFast } from '../http/fail-fast.js';
-import {
-  DEFAULT_PROGRESS_HEARTBEAT_MS,
-  type ProgressOutcome,
-  type ProgressSink,
-  respondWithProgress,
-  wantsProgress,
-} from '../http/progress-stream.js';
+import type { ProgressSink } from '../http/progress-stream.js';
 import { readStorageToken } from '../http/request-token.js';
 import type { UploadSlots } from '../http/upload-slots.js';
 import type { StorageClient, StorageSession } from '../storage-api/storage-client.js';
@@ -42,45 +34,27 @@ export function createUploadFileHandler(deps: UploadFileDeps) {
     const query = new URL(c.req.url).searchParams;
     const token = readStorageToken((name) => c.req.header(name), query);
     const encoding = classifyUploadBody(c.req.header('content-type'));
-    const admitted = admitUpload(c, deps, encoding);
-    const request: UploadFileRequest = {
-      token,
-      encoding,
-      query,
-      rawContentType: c.req.header('content-type'),
-      ...admitted,
-    };
-    const run = (progress?: ProgressSink) => uploadFile(deps, request, progress).finally(admitted.release);
-    if (wantsProgress(c.req.header('accept'))) {
-      const heartbeatMs = deps.progressHeartbeatMs ?? DEFAULT_PROGRESS_HEARTBEAT_MS;
-      return respondWithProgress(c, { heartbeatMs, logger: deps.logger, run });
-    }
-    const { body } = await run();
-    return c.json(body, 200);
+    const rawContentType = c.req.header('content-type');
+    return serveUpload(c, deps, encoding, (admitted, progress) =>
+      uploadFile(deps, { token, encoding, query, rawContentType, ...admitted }, progress),
+    );
   };
 }
 
-interface UploadFileRequest {
+interface UploadFileRequest extends AdmittedUpload {
   token: string;
   encoding: BodyEncoding;
-  incoming: IncomingMessage;
   query: URLSearchParams;
   rawContentType: string | undefined;
-  runId: string | undefined;
-  clientSignal: AbortSignal;
-  facts: RequestFacts;
 }
 
 async function uploadFile(
   deps: UploadFileDeps,
   request: UploadFileRequest,
   progress: ProgressSink | undefined,
-): Promise<ProgressOutcome> {
-  const { signal, fail, guard } = createFailFast(request.clientSignal);
-  const onDrainDeadline = () => fail(shuttingDownError());
-  deps.drainDeadline?.addEventListener('abort', onDrainDeadline, { once: true });
-  try {
-    if (deps.drainDeadline?.aborted) onDrainDeadline();
+): Promise<UploadOutcome> {
+  const { signal, fail, guard, run } = createFailFast(request.clientSignal);
+  const { stored, session } = await run(async () => {
     const fields = createUploadFileFields();
     let upload: Promise<{ stored: StoredFile; session: StorageSession }> | undefined;
     const body = receiveBody({
@@ -135,17 +109,14 @@ async function uploadFile(
         'The request has no "data" part: send the file as -F data=@file.',
       );
     }
-    const { stored, session } = await guard(upload);
-    progress?.uploaded(stored.bytes);
-    const resource = await session.getFile(stored.file.id);
-    request.facts.outcome = 'uploaded';
-    return { status: 200, body: presentFile(resource, stored.bytes) };
-  } catch (err) {
-    fail(err);
-    throw err;
-  } finally {
-    deps.drainDeadline?.removeEventListener('abort', onDrainDeadline);
-  }
+    return guard(upload);
+  }, deps.drainDeadline);
+  // The bytes are in S3: the upload's buffers are gone, so is its claim on a slot.
+  request.release();
+  progress?.uploaded(stored.bytes);
+  const resource = await session.getFile(stored.file.id);
+  request.facts.outcome = 'uploaded';
+  return { status: 200, body: presentFile(resource, stored.bytes) };
 }
 
 /** The Storage file resource without anything that could carry credentials. */

@@ -1,17 +1,14 @@
 // The upload phase of write-table for JSON and NDJSON bodies: fields from the query string, the
 // table looked up first (its columns lead the CSV header), a bounded sample of records fixes the
 // column set, then the records stream on as a gzipped CSV into a Storage file. No job is started here.
-import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
 import { AppError, tableMissing } from '../../errors.js';
-import type { RequestFacts } from '../../http/app-env.js';
 import { createFailFast } from '../../http/fail-fast.js';
-import type { StorageClient } from '../../storage-api/storage-client.js';
-import type { StorageTable } from '../../storage-api/storage-types.js';
-import { type StreamToStorageFileDeps, streamToStorageFile } from '../../uploads/stream-to-storage-file.js';
+import { streamToStorageFile } from '../../uploads/stream-to-storage-file.js';
 import { receiveBody } from '../receive-body.js';
+import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from '../upload-csv-body.js';
 import { createFieldCollector, type WriteTableOptions } from '../write-table-fields.js';
 import type { UploadedFile } from '../write-table-result.js';
 import { createJsonColumns } from './json-columns.js';
@@ -38,36 +35,13 @@ const CSV_ONLY_FIELDS = new Set([
   'ignoredLinesCount',
 ]);
 
-export interface JsonUploadDeps extends StreamToStorageFileDeps {
-  storage: StorageClient;
-  limits: StreamToStorageFileDeps['limits'] & {
-    idleTimeoutMs: number;
-    defaultWaitSeconds: number;
-    maxWaitSeconds: number;
-  };
+export interface JsonUploadDeps extends TableUploadDeps {
   json?: JsonSampleLimits;
 }
 
-export interface JsonUploadRequest {
-  token: string;
+export interface JsonUploadRequest extends TableUploadRequest {
   format: JsonBodyFormat;
   gzip: boolean;
-  incoming: IncomingMessage;
-  query: URLSearchParams;
-  runId: string | undefined;
-  clientSignal: AbortSignal;
-  facts: RequestFacts;
-  /** Aborted when the service must stop accepting uploads (graceful shutdown ran out of time). */
-  stopUploads?: { signal: AbortSignal; reason: () => AppError };
-}
-
-export interface UploadedTableData {
-  uploaded: UploadedFile;
-  uploadMs: number;
-  options: WriteTableOptions;
-  existing: StorageTable | null;
-  /** Still live: the job phase keeps using it (aborted when the client goes). */
-  signal: AbortSignal;
 }
 
 export async function uploadJsonBody(
@@ -75,12 +49,8 @@ export async function uploadJsonBody(
   request: JsonUploadRequest,
 ): Promise<UploadedTableData> {
   const startedAt = Date.now();
-  const { signal, fail, guard } = createFailFast(request.clientSignal);
-  const stop = request.stopUploads;
-  const onStop = () => stop && fail(stop.reason());
-  stop?.signal.addEventListener('abort', onStop, { once: true });
-  try {
-    if (stop?.signal.aborted) onStop();
+  const { signal, fail, guard, run } = createFailFast(request.clientSignal);
+  return run(async () => {
     const { options, explicitColumns } = readJsonFields(request.query, deps.limits);
     request.facts.tableId = options.table.tableId;
     const session = (branchId: string | undefined) =>
@@ -156,13 +126,8 @@ export async function uploadJsonBody(
     await guard(body);
     if (!upload) throw new AppError(400, 'importer.emptyData', 'The request has no body.');
     const uploaded = await guard(upload);
-    return { uploaded, uploadMs: Date.now() - startedAt, options, existing, signal };
-  } catch (err) {
-    fail(err);
-    throw err;
-  } finally {
-    stop?.signal.removeEventListener('abort', onStop);
-  }
+    return { uploaded, uploadMs: Date.now() - startedAt, options, existing };
+  }, deps.drainDeadline);
 }
 
 /** write-table's fields, from the query string only, with the defaults of a JSON body. */

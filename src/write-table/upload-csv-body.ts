@@ -1,0 +1,124 @@
+// The upload phase of write-table for CSV bodies (multipart or raw): fields validated as they
+// arrive, the table looked up in parallel, the `data` part streamed as it is into a Storage file
+// named after the table (`.csv.gz` when its first bytes are gzip). No job is started here.
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { AppError } from '../errors.js';
+import type { RequestFacts } from '../http/app-env.js';
+import { createFailFast } from '../http/fail-fast.js';
+import type { StorageClient } from '../storage-api/storage-client.js';
+import type { StorageTable } from '../storage-api/storage-types.js';
+import { type StreamToStorageFileDeps, streamToStorageFile } from '../uploads/stream-to-storage-file.js';
+import { isGzip } from './byte-counter.js';
+import { type BodyEncoding, receiveBody } from './receive-body.js';
+import { createTableLookup } from './table-lookup.js';
+import { createFieldCollector, type WriteTableOptions } from './write-table-fields.js';
+import type { UploadedFile } from './write-table-result.js';
+
+/** What the upload phase of either body kind (CSV here, JSON in json/) needs. */
+export interface TableUploadDeps extends StreamToStorageFileDeps {
+  storage: StorageClient;
+  limits: StreamToStorageFileDeps['limits'] & {
+    idleTimeoutMs: number;
+    defaultWaitSeconds: number;
+    maxWaitSeconds: number;
+  };
+  /** Aborted when a graceful shutdown ran out of time: an upload still running is refused (503). */
+  drainDeadline?: AbortSignal;
+}
+
+export interface TableUploadRequest {
+  token: string;
+  incoming: IncomingMessage;
+  query: URLSearchParams;
+  runId: string | undefined;
+  clientSignal: AbortSignal;
+  facts: RequestFacts;
+}
+
+/** The upload phase's result: what the job phase needs to start exactly one job. */
+export interface UploadedTableData {
+  uploaded: UploadedFile;
+  uploadMs: number;
+  options: WriteTableOptions;
+  existing: StorageTable | null;
+}
+
+export async function uploadCsvBody(
+  deps: TableUploadDeps,
+  request: TableUploadRequest & { encoding: BodyEncoding },
+): Promise<UploadedTableData> {
+  const startedAt = Date.now();
+  const failFast = createFailFast(request.clientSignal);
+  return failFast.run(async () => {
+    const fields = createFieldCollector(deps.limits);
+    const session = (branchId: string | undefined, signal = failFast.signal) =>
+      deps.storage.session({ token: request.token, branchId, runId: request.runId, signal });
+    const lookup = createTableLookup({
+      fields,
+      getTable: (tableId, branchId, signal) => session(branchId, signal).getTable(tableId),
+      signal: failFast.signal,
+      fail: failFast.fail,
+    });
+
+    let upload: Promise<UploadedFile> | undefined;
+    const body = receiveBody({
+      encoding: request.encoding,
+      incoming: request.incoming,
+      query: request.query,
+      maxFileBytes: deps.limits.maxFileBytes,
+      idleTimeoutMs: deps.limits.idleTimeoutMs,
+      signal: failFast.signal,
+      onField(name, value) {
+        fields.add(name, value);
+        if (name === 'tableId' || name === 'branchId') lookup.refresh();
+        if (name === 'tableId') request.facts.tableId = value;
+      },
+      onData(stream) {
+        lookup.dataStarted();
+        upload = storeCsv(stream);
+        upload.catch(failFast.fail);
+      },
+    });
+
+    /** The `data` stream into a Storage file named after the table as known when the bytes start. */
+    async function storeCsv(stream: Readable): Promise<UploadedFile> {
+      let compressed = false;
+      const stored = await streamToStorageFile(stream, deps, {
+        session: session(undefined),
+        signal: failFast.signal,
+        clientSignal: request.clientSignal,
+        describe(head) {
+          if (head.length === 0) {
+            throw new AppError(
+              400,
+              'importer.emptyData',
+              'The "data" file is empty: send at least a header row.',
+            );
+          }
+          compressed = isGzip(head);
+          return { name: `${fields.table?.tableName ?? 'data'}.csv${compressed ? '.gz' : ''}` };
+        },
+        onPrepared: (file) => {
+          request.facts.fileId = file.id;
+        },
+      });
+      request.facts.bytes = stored.bytes;
+      return { id: stored.file.id, name: stored.file.name, sizeBytes: stored.bytes, compressed };
+    }
+
+    await failFast.guard(body);
+    if (!upload) {
+      throw new AppError(
+        400,
+        'importer.missingData',
+        'The request has no "data" part: send the CSV as -F data=@file.csv.',
+      );
+    }
+    const uploaded = await failFast.guard(upload);
+    const uploadMs = Date.now() - startedAt;
+    const options = fields.finish();
+    const existing = await failFast.guard(lookup.result());
+    return { uploaded, uploadMs, options, existing };
+  }, deps.drainDeadline);
+}
