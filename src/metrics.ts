@@ -64,7 +64,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     }),
     uploadsInFlight: new Gauge({
       name: `${PREFIX}uploads_in_flight`,
-      help: 'Uploads currently streaming to S3 (capped by MAX_CONCURRENT_UPLOADS)',
+      help: 'Requests holding an upload slot: reading the body and streaming it to S3, not waiting for a job (capped by MAX_CONCURRENT_UPLOADS)',
       registers,
     }),
     uploadedBytes: new Counter({
@@ -86,7 +86,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
     }),
     storageCalls: new Counter({
       name: `${PREFIX}storage_api_calls_total`,
-      help: 'Storage API calls by fixed endpoint name and HTTP status (or "error" for network failures)',
+      help: 'Storage API calls by fixed endpoint name and HTTP status ("network" when no answer arrived)',
       labelNames: ['endpoint', 'status'] as const,
       registers,
     }),
