@@ -8,7 +8,7 @@ export class RawNumber {
 }
 
 /** Deeper nesting is refused rather than risking the call stack on a hostile body. */
-export const MAX_JSON_DEPTH = 256;
+const MAX_JSON_DEPTH = 256;
 
 export class JsonTooDeepError extends Error {
   constructor() {
@@ -27,7 +27,7 @@ export function cellText(value: unknown): string | undefined {
 }
 
 /** Compact JSON like JSON.stringify, but RawNumber values are written as their source text. */
-export function stringifyJson(value: unknown, depth = 0): string {
+function stringifyJson(value: unknown, depth = 0): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
   if (value instanceof RawNumber) return value.text;

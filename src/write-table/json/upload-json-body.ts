@@ -22,9 +22,9 @@ export interface JsonSampleLimits {
   sampleBytes: number;
 }
 
-export const DEFAULT_JSON_SAMPLE: JsonSampleLimits = { sampleRecords: 1000, sampleBytes: 8 * 1024 * 1024 };
+const DEFAULT_JSON_SAMPLE: JsonSampleLimits = { sampleRecords: 1000, sampleBytes: 8 * 1024 * 1024 };
 /** One record is held in memory whole while it is parsed. */
-export const MAX_JSON_RECORD_BYTES = 16 * 1024 * 1024;
+const MAX_JSON_RECORD_BYTES = 16 * 1024 * 1024;
 const MAX_COLUMNS = 5000;
 /** CSV dialect fields describe a CSV body; a JSON body becomes a CSV the importer writes itself. */
 const CSV_ONLY_FIELDS = new Set([
