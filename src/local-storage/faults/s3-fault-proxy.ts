@@ -14,7 +14,7 @@ export interface S3FaultProxy {
   close(): Promise<void>;
 }
 
-export function classifyS3Request(method: string, url: string): S3Target {
+function classifyS3Request(method: string, url: string): S3Target {
   const query = new URL(url, 'http://s3.local').searchParams;
   if (method === 'PUT' && query.has('partNumber') && query.has('uploadId')) return 's3-part';
   if (method === 'PUT') return 's3-put';
