@@ -11,10 +11,10 @@ export interface JobPollSettings {
 }
 
 /**
- * Polls 20, 50, 95, 162, 264 ms … after the job started, then every 2 s: dense where small
- * imports finish (the stand-in's take 20–40 ms, `npm run bench`), 11 polls for a 4 s job.
+ * Polls 30, 75, 142, 244, 396 ms … after the job started, then every 2 s: dense where small
+ * imports finish (the stand-in's take 20–30 ms, `npm run bench`), 10 polls for a 4 s job.
  */
-export const DEFAULT_JOB_POLL: JobPollSettings = { firstPollDelayMs: 20, maxPollDelayMs: 2_000 };
+export const DEFAULT_JOB_POLL: JobPollSettings = { firstPollDelayMs: 30, maxPollDelayMs: 2_000 };
 /** Each pause is this much longer than the one before, up to maxPollDelayMs. */
 const POLL_DELAY_GROWTH = 1.5;
 
