@@ -37,16 +37,17 @@ export function isEntryPoint(moduleUrl: string): boolean {
 export interface StopSignalOptions {
   /** Called on a second signal just before the process exits (e.g. to log it). */
   onSecondSignal?: (signal: NodeJS.Signals, exitCode: number) => void;
-  /** Exit code on a second signal; default 128 + its number (143 for SIGTERM, 130 for SIGINT). */
-  secondSignalExitCode?: number;
 }
 
-/** Calls `stop` on the first SIGTERM or SIGINT; a second one exits at once. */
+/**
+ * Calls `stop` on the first SIGTERM or SIGINT; a second one exits at once with 128 + its number
+ * (143 for SIGTERM, 130 for SIGINT), as a shell reports a process killed by it.
+ */
 export function onStopSignals(stop: (signal: NodeJS.Signals) => void, options: StopSignalOptions = {}): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
-      const exitCode = options.secondSignalExitCode ?? 128 + (osConstants.signals[signal] ?? 0);
+      const exitCode = 128 + (osConstants.signals[signal] ?? 0);
       options.onSecondSignal?.(signal, exitCode);
       process.exit(exitCode);
     }

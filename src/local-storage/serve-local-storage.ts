@@ -20,18 +20,15 @@ async function serveLocalStorage(): Promise<void> {
     ...(config.localFaults ? { faults: createFaultInjector(config.localFaults) } : {}),
   });
   // Before announcing the server: whoever reacts to the announcement may signal at once.
-  onStopSignals(
-    () => {
-      server.close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'local storage close failed');
-          process.exit(1);
-        },
-      );
-    },
-    { secondSignalExitCode: 1 },
-  );
+  onStopSignals(() => {
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'local storage close failed');
+        process.exit(1);
+      },
+    );
+  });
   logger.info({ url: server.url, s3Endpoint: server.s3Endpoint }, 'local storage listening');
   process.stdout.write(
     `Local Storage API stand-in on ${server.url}/v2/storage (S3: ${server.s3Endpoint}, data: ${config.localStorageDir}/)\n`,
