@@ -52,7 +52,7 @@ export function storageErrorToAppError(endpoint: string, err: unknown): AppError
   return networkErrorToAppError(endpoint, err);
 }
 
-export function storageHttpErrorToAppError(endpoint: string, err: StorageHttpError): AppError {
+function storageHttpErrorToAppError(endpoint: string, err: StorageHttpError): AppError {
   const { status, body } = err;
   const message = body.error ?? body.message ?? `Storage API answered ${status}`;
   const exceptionId = body.exceptionId !== undefined ? { exceptionId: body.exceptionId } : {};
@@ -71,7 +71,7 @@ export function storageHttpErrorToAppError(endpoint: string, err: StorageHttpErr
   );
 }
 
-export function networkErrorToAppError(endpoint: string, err: unknown): AppError {
+function networkErrorToAppError(endpoint: string, err: unknown): AppError {
   const reason = err instanceof Error ? err.message : String(err);
   return new AppError(
     502,
