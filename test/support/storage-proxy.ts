@@ -1,6 +1,7 @@
 // An HTTP proxy in front of a Storage API that lets a test see, and rewrite, chosen answers: jobs
-// held `processing` forever, or the S3 credentials files/prepare hands out recorded. Everything
-// else streams through unchanged; S3 traffic does not go through it.
+// held `processing` forever, the S3 credentials files/prepare hands out recorded, or chosen
+// requests answered by the proxy itself. Everything else streams through unchanged; S3 traffic
+// does not go through it.
 import { createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
@@ -11,13 +12,18 @@ export interface StorageProxy {
 }
 
 export interface StorageIntercept {
-  /** Which requests' answers to read whole and show to `answer` (`path` without the query). */
-  matches(request: { method: string; path: string }): boolean;
+  /**
+   * Answers a request itself, at once and without asking Storage (`path` without the query), or
+   * undefined to forward it.
+   */
+  respond?(request: { method: string; path: string }): { status: number; json: unknown } | undefined;
+  /** Which forwarded requests' answers to read whole and show to `answer`. */
+  matches?(request: { method: string; path: string }): boolean;
   /**
    * Sees a whole answer (`json` undefined when the body is not JSON); returns a body to send
    * instead with the same status, or undefined to pass the answer on as it came.
    */
-  answer(answer: { status: number; json: unknown }): Record<string, unknown> | undefined;
+  answer?(answer: { status: number; json: unknown }): Record<string, unknown> | undefined;
 }
 
 export async function startStorageProxy(
@@ -28,9 +34,24 @@ export async function startStorageProxy(
   const server = createServer((incoming, outgoing) => {
     const path = incoming.url ?? '/';
     const method = incoming.method ?? 'GET';
+    const seen = { method, path: path.split('?')[0] ?? '' };
+    const sendJson = (status: number, json: unknown) => {
+      const text = JSON.stringify(json);
+      outgoing.writeHead(status, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(text),
+      });
+      outgoing.end(text);
+    };
+    const own = intercept.respond?.(seen);
+    if (own) {
+      incoming.resume();
+      sendJson(own.status, own.json);
+      return;
+    }
     const forward = async (answer: IncomingMessage) => {
       const status = answer.statusCode ?? 502;
-      if (!intercept.matches({ method, path: path.split('?')[0] ?? '' })) {
+      if (!intercept.answer || !intercept.matches?.(seen)) {
         outgoing.writeHead(status, answer.headers);
         await pipeline(answer, outgoing).catch(() => {});
         return;
@@ -42,12 +63,7 @@ export async function startStorageProxy(
         outgoing.end(body);
         return;
       }
-      const text = JSON.stringify(replacement);
-      outgoing.writeHead(status, {
-        'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(text),
-      });
-      outgoing.end(text);
+      sendJson(status, replacement);
     };
     const upstream = request(
       {

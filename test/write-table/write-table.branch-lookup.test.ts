@@ -4,11 +4,8 @@
 // Remote mode against the stand-in, through a proxy that hides the table from the default branch
 // (the stand-in itself has no dev branches; `branch/1/…` is its default branch).
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { type LocalStorageServer, startLocalStorageServer } from '../../src/local-storage/local-storage.js';
@@ -16,65 +13,31 @@ import { createLogger } from '../../src/logger.js';
 import { type RunningService, startService } from '../../src/main.js';
 import { multipart, writeTable } from '../support/http-client.js';
 import { FAST_POLL } from '../support/local-service.js';
+import { type StorageProxy, startStorageProxy } from '../support/storage-proxy.js';
 
 const TOKEN = 'branch-lookup-token';
 const UNSCOPED_TABLE = /^\/v2\/storage\/tables\/[^/]+$/;
-
-interface BranchOnlyProxy {
-  url: string;
-  close(): Promise<void>;
-}
 
 /**
  * Answers every unscoped GET tables/{id} at once with Storage's 404 (before the branch lookup can
  * answer): the tables exist only in branch 1.
  */
-async function startBranchOnlyProxy(targetUrl: string): Promise<BranchOnlyProxy> {
-  const target = new URL(targetUrl);
-  const server = createServer((incoming, outgoing) => {
-    const path = incoming.url ?? '/';
-    if (incoming.method === 'GET' && UNSCOPED_TABLE.test(path.split('?')[0] ?? '')) {
-      const body = JSON.stringify({
-        status: 'error',
-        error: 'Table not found',
-        code: 'storage.tables.notFound',
-      });
-      outgoing.writeHead(404, { 'Content-Type': 'application/json' });
-      outgoing.end(body);
-      return;
-    }
-    const upstream = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: incoming.method,
-        path,
-        headers: { ...incoming.headers, host: target.host },
-      },
-      (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        pipeline(answer, outgoing).catch(() => {});
-      },
-    );
-    upstream.on('error', () => outgoing.destroy());
-    pipeline(incoming, upstream).catch(() => {});
+function startBranchOnlyProxy(targetUrl: string): Promise<StorageProxy> {
+  return startStorageProxy(targetUrl, {
+    respond: ({ method, path }) =>
+      method === 'GET' && UNSCOPED_TABLE.test(path)
+        ? {
+            status: 404,
+            json: { status: 'error', error: 'Table not found', code: 'storage.tables.notFound' },
+          }
+        : undefined,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 describe('write-table looks the table up in the branch named last', () => {
   let dataDir: string;
   let storage: LocalStorageServer;
-  let proxy: BranchOnlyProxy;
+  let proxy: StorageProxy;
   let service: RunningService;
   const tableId = 'in.c-branch.people';
 
