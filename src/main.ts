@@ -11,8 +11,7 @@ import { isEntryPoint, loadConfigOrExit, onStopSignals } from './entry-point.js'
 import { answerClientError } from './http/client-error.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
 import { createUploadSlots } from './http/upload-slots.js';
-import { createFaultInjector, type FaultInjector } from './local-storage/faults/fault-injector.js';
-import { describeFaultPlan } from './local-storage/faults/fault-plan.js';
+import type { FaultInjector } from './local-storage/faults/fault-injector.js';
 import type { LocalStorage } from './local-storage/local-storage.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -142,8 +141,12 @@ async function startLocalMode(
   logger: Logger,
   overrides: ServiceOverrides,
 ): Promise<LocalStorage> {
-  // Imported on demand, so remote mode does not load the stand-in.
-  const { createLocalStorage } = await import('./local-storage/local-storage.js');
+  // Imported on demand, so remote mode does not load the stand-in (nor its fault injection).
+  const [{ createLocalStorage }, { createFaultInjector }, { describeFaultPlan }] = await Promise.all([
+    import('./local-storage/local-storage.js'),
+    import('./local-storage/faults/fault-injector.js'),
+    import('./local-storage/faults/fault-plan.js'),
+  ]);
   const faults =
     overrides.localFaults ?? (config.localFaults ? createFaultInjector(config.localFaults) : undefined);
   if (faults) logger.warn({ faults: describeFaultPlan(faults.plan) }, 'fault injection is on');
