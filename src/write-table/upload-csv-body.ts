@@ -1,48 +1,16 @@
 // The upload phase of write-table for CSV bodies (multipart or raw): fields validated as they
 // arrive, the table looked up in parallel, the `data` part streamed as it is into a Storage file
 // named after the table (`.csv.gz` when its first bytes are gzip). No job is started here.
-import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import type { RequestFacts } from '../http/app-env.js';
 import { createFailFast } from '../http/fail-fast.js';
-import type { StorageClient } from '../storage-api/storage-client.js';
-import type { StorageTable } from '../storage-api/storage-types.js';
-import { type StreamToStorageFileDeps, streamToStorageFile } from '../uploads/stream-to-storage-file.js';
+import { streamToStorageFile } from '../uploads/stream-to-storage-file.js';
 import { isGzip } from './byte-counter.js';
 import { type BodyEncoding, receiveBody } from './receive-body.js';
 import { createTableLookup } from './table-lookup.js';
-import { createFieldCollector, type WriteTableOptions } from './write-table-fields.js';
+import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from './table-upload.js';
+import { createFieldCollector } from './write-table-fields.js';
 import type { UploadedFile } from './write-table-result.js';
-
-/** What the upload phase of either body kind (CSV here, JSON in json/) needs. */
-export interface TableUploadDeps extends StreamToStorageFileDeps {
-  storage: StorageClient;
-  limits: StreamToStorageFileDeps['limits'] & {
-    idleTimeoutMs: number;
-    defaultWaitSeconds: number;
-    maxWaitSeconds: number;
-  };
-  /** Aborted when a graceful shutdown ran out of time: an upload still running is refused (503). */
-  drainDeadline?: AbortSignal;
-}
-
-export interface TableUploadRequest {
-  token: string;
-  incoming: IncomingMessage;
-  query: URLSearchParams;
-  runId: string | undefined;
-  clientSignal: AbortSignal;
-  facts: RequestFacts;
-}
-
-/** The upload phase's result: what the job phase needs to start exactly one job. */
-export interface UploadedTableData {
-  uploaded: UploadedFile;
-  uploadMs: number;
-  options: WriteTableOptions;
-  existing: StorageTable | null;
-}
 
 export async function uploadCsvBody(
   deps: TableUploadDeps,

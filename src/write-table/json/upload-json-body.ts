@@ -8,7 +8,7 @@ import { AppError, tableMissing } from '../../errors.js';
 import { createFailFast } from '../../http/fail-fast.js';
 import { streamToStorageFile } from '../../uploads/stream-to-storage-file.js';
 import { receiveBody } from '../receive-body.js';
-import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from '../upload-csv-body.js';
+import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from '../table-upload.js';
 import { createFieldCollector, type WriteTableOptions } from '../write-table-fields.js';
 import type { UploadedFile } from '../write-table-result.js';
 import { createJsonColumns } from './json-columns.js';

@@ -1,0 +1,38 @@
+// What the upload phase of write-table needs and hands on, whichever body it reads (CSV in
+// upload-csv-body.ts, JSON in json/): the job phase in write-table.ts starts exactly one job from it.
+import type { IncomingMessage } from 'node:http';
+import type { RequestFacts } from '../http/app-env.js';
+import type { StorageClient } from '../storage-api/storage-client.js';
+import type { StorageTable } from '../storage-api/storage-types.js';
+import type { StreamToStorageFileDeps } from '../uploads/stream-to-storage-file.js';
+import type { WriteTableOptions } from './write-table-fields.js';
+import type { UploadedFile } from './write-table-result.js';
+
+/** What the upload phase of either body kind needs. */
+export interface TableUploadDeps extends StreamToStorageFileDeps {
+  storage: StorageClient;
+  limits: StreamToStorageFileDeps['limits'] & {
+    idleTimeoutMs: number;
+    defaultWaitSeconds: number;
+    maxWaitSeconds: number;
+  };
+  /** Aborted when a graceful shutdown ran out of time: an upload still running is refused (503). */
+  drainDeadline?: AbortSignal;
+}
+
+export interface TableUploadRequest {
+  token: string;
+  incoming: IncomingMessage;
+  query: URLSearchParams;
+  runId: string | undefined;
+  clientSignal: AbortSignal;
+  facts: RequestFacts;
+}
+
+/** The upload phase's result: what the job phase needs to start exactly one job. */
+export interface UploadedTableData {
+  uploaded: UploadedFile;
+  uploadMs: number;
+  options: WriteTableOptions;
+  existing: StorageTable | null;
+}
