@@ -11,6 +11,7 @@ import { isEntryPoint, loadConfigOrExit, onStopSignals } from './entry-point.js'
 import { answerClientError } from './http/client-error.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
 import { createUploadSlots } from './http/upload-slots.js';
+import { LocalModeNotInstalledError, missingLocalModePackage } from './local-mode-packages.js';
 import type { FaultInjector } from './local-storage/faults/fault-injector.js';
 import type { LocalStorage } from './local-storage/local-storage.js';
 import { createLogger, type Logger } from './logger.js';
@@ -141,12 +142,16 @@ async function startLocalMode(
   logger: Logger,
   overrides: ServiceOverrides,
 ): Promise<LocalStorage> {
-  // Imported on demand, so remote mode does not load the stand-in (nor its fault injection).
+  // Imported on demand, so remote mode does not load the stand-in (nor its fault injection), and a
+  // production install, which leaves out its packages (DuckDB, s3rver), still runs remote mode.
   const [{ createLocalStorage }, { createFaultInjector }, { describeFaultPlan }] = await Promise.all([
     import('./local-storage/local-storage.js'),
     import('./local-storage/faults/fault-injector.js'),
     import('./local-storage/faults/fault-plan.js'),
-  ]);
+  ]).catch((err: unknown) => {
+    const missing = missingLocalModePackage(err);
+    throw missing === undefined ? err : new LocalModeNotInstalledError(missing, { cause: err });
+  });
   const faults =
     overrides.localFaults ?? (config.localFaults ? createFaultInjector(config.localFaults) : undefined);
   if (faults) logger.warn({ faults: describeFaultPlan(faults.plan) }, 'fault injection is on');
@@ -209,11 +214,20 @@ function printBanner(config: Config, service: RunningService): void {
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
   const logger = createLogger(config.logLevel);
-  const service = await startService(config, logger, { processMetrics: true });
+  const service = await startService(config, logger, { processMetrics: true }).catch(exitIfLocalModeMissing);
   // Before announcing the service: whoever reacts to the announcement may signal at once.
   installShutdownSignals(service, config, logger);
   logger.info({ url: service.url, mode: config.mode }, 'table importer listening');
   printBanner(config, service);
+}
+
+/** A production install started without KBC_URL: one line on stderr and exit 1, no stack trace. */
+function exitIfLocalModeMissing(err: unknown): never {
+  if (err instanceof LocalModeNotInstalledError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
 }
 
 /**

@@ -103,6 +103,21 @@ describe('Dockerfile', () => {
     expect(envOf(runtime).NODE_ENV).toBe('production');
   });
 
+  it('leaves local mode out: only locked production dependencies, no node_modules from the build', () => {
+    // Local mode's packages are devDependencies (test/deploy/dependencies.test.ts); any other way
+    // into the runtime stage would bring DuckDB and s3rver back.
+    const npmCommands = argsOf(runtime, 'RUN').flatMap((run) => run.match(/\bnpm\s+[^&|;]+/g) ?? []);
+    const installs = npmCommands.filter((command) => !/^npm\s+cache\s+clean\b/.test(command));
+    expect(installs).toHaveLength(1);
+    const [install = ''] = installs;
+    expect(install).toMatch(/^npm ci\b/);
+    expect(install).toContain('--omit=dev');
+    expect(install).not.toMatch(/--include[= ]dev|--production=false|--also[= ]dev/);
+    expect(argsOf(runtime, 'COPY')).toContain('package.json package-lock.json ./');
+    const fromBuild = argsOf(runtime, 'COPY').filter((args) => args.startsWith('--from='));
+    expect(fromBuild).toEqual([`--from=${build.name} /app/dist ./dist`]);
+  });
+
   it('drops root before CMD', () => {
     const users = argsOf(runtime, 'USER');
     const user = users.at(-1);
