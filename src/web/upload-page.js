@@ -40,8 +40,11 @@ dropZone.addEventListener('dragleave', () => dropZone.classList.remove('dragging
 dropZone.addEventListener('drop', (event) => {
   event.preventDefault();
   dropZone.classList.remove('dragging');
-  const file = event.dataTransfer?.files?.[0];
-  if (file) chooseFile(file);
+  const files = event.dataTransfer?.files;
+  if (!files?.[0]) return;
+  // The picker shows the dropped file's name too (and keeps it when the form is used again).
+  fileInput.files = files;
+  chooseFile(files[0]);
 });
 // A file dropped next to the zone must not make the browser navigate away from the page.
 for (const type of ['dragover', 'drop']) window.addEventListener(type, (event) => event.preventDefault());
