@@ -80,7 +80,11 @@ describe('upload page in chromium', () => {
     expect(await page.textContent('#upload-stats')).toMatch(/^20\.0 MB of 20\.0 MB · [0-9.]+ MB\/s · /);
 
     await expect.poll(() => page.locator('#preview-table tbody tr').count()).toBe(20);
-    expect(await page.locator('#preview-table thead th').allTextContents()).toEqual(['id', 'name', 'padding']);
+    expect(await page.locator('#preview-table thead th').allTextContents()).toEqual([
+      'id',
+      'name',
+      'padding',
+    ]);
     expect((await service.getTable('in.c-browser.big')).rowsCount).toBe(ROWS);
 
     // The token is in session storage at most, never in a URL or the service's log.
@@ -104,7 +108,9 @@ describe('upload page in chromium', () => {
     await page.click('#submit');
 
     await page.waitForSelector('#tableId[aria-invalid="true"]');
-    expect(await page.textContent('#tableId-error')).toMatch(/^Invalid tableId "in\.c-main".*\(importer\.invalidTableId\)$/);
+    expect(await page.textContent('#tableId-error')).toMatch(
+      /^Invalid tableId "in\.c-main".*\(importer\.invalidTableId\)$/,
+    );
     expect(await page.textContent('#error-code')).toBe('importer.invalidTableId');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('tableId');
     expect(await page.isVisible('#result-section')).toBe(false);
