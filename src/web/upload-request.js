@@ -65,6 +65,12 @@ export function sendUpload(options) {
       });
   });
   xhr.addEventListener('error', () => {
+    // The service may answer (e.g. a field error) and close before the browser sent the whole file:
+    // the events read so far still say what happened.
+    if (last?.event === 'error' || last?.event === 'result') {
+      settle({ kind: last.event, body: last });
+      return;
+    }
     settle({
       kind: 'error',
       body: {
