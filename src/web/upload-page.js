@@ -72,15 +72,29 @@ async function upload() {
   if (tableId === '') return markField('tableId', 'Enter the table ID, e.g. in.c-main.users.');
   if (!chosenFile) return markField('data', 'Choose a file or drop one on the area above.');
 
-  // Fields go before the file: the service checks them before the upload finishes.
-  const body = new FormData();
-  body.append('tableId', tableId);
-  body.append('incremental', byId('incremental').checked ? '1' : '0');
+  const fields = [
+    ['tableId', tableId],
+    ['incremental', byId('incremental').checked ? '1' : '0'],
+  ];
   const primaryKey = byId('primaryKey').value.trim();
-  if (primaryKey !== '') body.append('primaryKey', primaryKey);
-  const delimiter = byId('delimiter').value;
-  if (delimiter !== '') body.append('delimiter', delimiter);
-  body.append('data', chosenFile, chosenFile.name);
+  if (primaryKey !== '') fields.push(['primaryKey', primaryKey]);
+  const json = jsonTypeOf(chosenFile.name);
+  let request;
+  if (json) {
+    // JSON and NDJSON go as a raw body (their content type says the format), the fields in the query.
+    const headers = { 'Content-Type': json.contentType };
+    if (json.gzip) headers['Content-Encoding'] = 'gzip';
+    request = { query: new URLSearchParams(fields), body: chosenFile, headers };
+  } else {
+    // A CSV (plain or gzip) as a multipart form, fields before the file: they are checked before the
+    // upload finishes.
+    const delimiter = byId('delimiter').value;
+    if (delimiter !== '') fields.push(['delimiter', delimiter]);
+    const form = new FormData();
+    for (const [name, value] of fields) form.append(name, value);
+    form.append('data', chosenFile, chosenFile.name);
+    request = { body: form };
+  }
 
   const startedAt = performance.now();
   let jobSeen = false;
@@ -88,8 +102,8 @@ async function upload() {
   showProgress(0, chosenFile.size, 0);
   jobPhase.textContent = 'Uploading…';
   running = sendUpload({
+    ...request,
     token,
-    form: body,
     onUpload: ({ loaded, total }) =>
       showProgress(loaded, total || chosenFile.size, performance.now() - startedAt),
     onUploadDone: () => {
@@ -127,6 +141,14 @@ async function upload() {
     await showPreview(token, tableId);
     loadSuggestions();
   }
+}
+
+/** JSON / NDJSON by the file name (`.json`, `.ndjson`, `.jsonl`, each also `.gz`); undefined: a CSV. */
+function jsonTypeOf(fileName) {
+  const match = /\.(json|ndjson|jsonl)(\.gz)?$/i.exec(fileName);
+  if (!match) return undefined;
+  const contentType = match[1].toLowerCase() === 'json' ? 'application/json' : 'application/x-ndjson';
+  return { contentType, gzip: match[2] !== undefined };
 }
 
 function setRunning(on) {

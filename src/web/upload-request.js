@@ -3,7 +3,9 @@
 // last one is the result or the error. cancel() aborts the request.
 
 /**
- * @param {{ token: string, form: FormData, onUpload(progress: {loaded: number, total: number}): void,
+ * `body` is a multipart FormData (CSV), or a File sent raw with `headers` (JSON / NDJSON, its fields
+ * in `query`).
+ * @param {{ token: string, query?: URLSearchParams, body: FormData | Blob, headers?: Record<string, string>, onUpload(progress: {loaded: number, total: number}): void,
  *   onUploadDone(): void, onEvent(event: Record<string, unknown>): void }} options
  * @returns {{ done: Promise<{ kind: 'result' | 'error' | 'cancelled', body: Record<string, unknown> }>,
  *   cancel(): void }}
@@ -35,8 +37,10 @@ export function sendUpload(options) {
   };
   const isStream = () => (xhr.getResponseHeader('Content-Type') ?? '').startsWith('application/x-ndjson');
 
-  xhr.open('POST', '/write-table');
+  const query = options.query?.toString() ?? '';
+  xhr.open('POST', query === '' ? '/write-table' : `/write-table?${query}`);
   xhr.setRequestHeader('X-StorageApi-Token', options.token);
+  for (const [name, value] of Object.entries(options.headers ?? {})) xhr.setRequestHeader(name, value);
   xhr.setRequestHeader('Accept', 'application/x-ndjson, application/json');
   xhr.upload.addEventListener('progress', (event) => {
     options.onUpload({ loaded: event.loaded, total: event.lengthComputable ? event.total : 0 });
@@ -80,7 +84,7 @@ export function sendUpload(options) {
     });
   });
   xhr.addEventListener('abort', () => settle({ kind: 'cancelled', body: {} }));
-  xhr.send(options.form);
+  xhr.send(options.body);
   return { done, cancel: () => xhr.abort() };
 }
 

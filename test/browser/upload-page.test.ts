@@ -96,6 +96,26 @@ describe('upload page in chromium', () => {
     await page.screenshot({ path: 'docs/upload-page.png', fullPage: true });
   });
 
+  it('loads an NDJSON file chosen with the picker, incremental with a primary key', async () => {
+    const page = await browser.newPage();
+    await page.goto(service.url);
+    await page.fill('#tableId', 'in.c-browser.events');
+    await page.setInputFiles('#data', {
+      name: 'events.ndjson',
+      mimeType: 'application/x-ndjson',
+      buffer: Buffer.from('{"id":1,"kind":"open"}\n{"id":2,"kind":"click"}\n{"id":3,"kind":"close"}\n'),
+    });
+    await page.check('#incremental');
+    await page.fill('#primaryKey', 'id');
+    await page.click('#submit');
+
+    await page.waitForSelector('#result-rows');
+    expect(await page.textContent('#result-rows')).toBe('3');
+    expect(await page.textContent('#result-columns')).toBe('id, kind');
+    await expect.poll(() => page.locator('#preview-table tbody tr').count()).toBe(3);
+    expect(await service.getTable('in.c-browser.events')).toMatchObject({ primaryKey: ['id'], rowsCount: 3 });
+  });
+
   it('shows a bad tableId as an error on the field', async () => {
     const page = await browser.newPage();
     await page.goto(service.url);
