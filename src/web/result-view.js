@@ -87,9 +87,15 @@ export function showResult(body) {
 export async function showPreview(token, tableId) {
   const status = byId('preview-status');
   status.textContent = 'Loading the first rows…';
-  const response = await fetch(`/tables/${encodeURIComponent(tableId)}/preview?limit=${PREVIEW_ROWS}`, {
-    headers: { 'X-StorageApi-Token': token, Accept: 'application/json' },
-  });
+  let response;
+  try {
+    response = await fetch(`/tables/${encodeURIComponent(tableId)}/preview?limit=${PREVIEW_ROWS}`, {
+      headers: { 'X-StorageApi-Token': token, Accept: 'application/json' },
+    });
+  } catch {
+    status.textContent = 'The preview failed: the service could not be reached.';
+    return;
+  }
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
     status.textContent = `The preview failed: ${body.error ?? response.status} (${body.code ?? 'unknown'})`;

@@ -97,7 +97,7 @@ async function upload() {
   }
 
   const startedAt = performance.now();
-  let jobSeen = false;
+  let stage = 'upload';
   setRunning(true);
   showProgress(0, chosenFile.size, 0);
   jobPhase.textContent = 'Uploading…';
@@ -111,10 +111,11 @@ async function upload() {
       jobPhase.textContent = 'Upload sent; the service is storing the file…';
     },
     onEvent: (event) => {
+      if (event.event === 'uploaded') stage = 'stored';
       if (event.event === 'uploaded')
         jobPhase.textContent = `File stored (${formatBytes(Number(event.bytes))}); starting the import job…`;
       if (event.event === 'job') {
-        jobSeen = true;
+        stage = 'job';
         jobPhase.textContent = `Import job ${event.id}: ${event.status}`;
       }
     },
@@ -123,9 +124,11 @@ async function upload() {
   running = undefined;
   setRunning(false);
   if (outcome.kind === 'cancelled') {
-    jobPhase.textContent = jobSeen
-      ? 'Stopped waiting. The import job had already started and runs on in Storage.'
-      : 'Cancelled: nothing was imported.';
+    jobPhase.textContent = {
+      upload: 'Cancelled: nothing was imported.',
+      stored: 'Cancelled after the file was stored: the import may have started; check the table.',
+      job: 'Stopped waiting. The import job had already started and runs on in Storage.',
+    }[stage];
     return;
   }
   if (outcome.kind === 'error') {
