@@ -70,20 +70,22 @@ export async function startService(
   const storageUrl = () => config.kbcUrl ?? ownUrl;
   const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? false });
   const drain = createDrain();
+  const storage = createStorageClient({
+    baseUrl: storageUrl,
+    retryPolicy: overrides.retryPolicy,
+    onCall: (endpoint, status) => metrics.storageCalls.inc({ endpoint, status: String(status) }),
+    onRetry: (endpoint) => metrics.retries.inc({ endpoint }),
+  });
   const app = createApp({
     logger,
     metrics,
     localStorageApi: local?.api,
     drain,
+    browserPage: { storage, localToken: local ? config.localStorageToken : undefined },
     writeTable: {
       metrics,
       drainDeadline: drain.deadline,
-      storage: createStorageClient({
-        baseUrl: storageUrl,
-        retryPolicy: overrides.retryPolicy,
-        onCall: (endpoint, status) => metrics.storageCalls.inc({ endpoint, status: String(status) }),
-        onRetry: (endpoint) => metrics.retries.inc({ endpoint }),
-      }),
+      storage,
       s3ClientFor: createS3ClientFor(
         local
           ? { endpoint: local.s3Endpoint, forcePathStyle: true }
