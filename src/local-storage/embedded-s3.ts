@@ -2,8 +2,10 @@
 // objects live under `<dataDir>/s3`. The stand-in reads uploads back straight from s3rver's store,
 // as Storage reads its own bucket: an S3 request per read would add 10–20 ms to every import job.
 // It hands out no credentials and knows nothing about Storage files; routes/files.ts does that.
-import { createWriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
@@ -24,6 +26,10 @@ export interface EmbeddedS3 {
   downloadObject(key: string, destination: string): Promise<{ sizeBytes: number } | undefined>;
   /** Opens an object for streaming; undefined when it does not exist. */
   openObject(key: string): Promise<EmbeddedS3Object | undefined>;
+  /** Stores the local file `source` as object `key` (the stand-in's own writes, e.g. exports). */
+  putObjectFromFile(key: string, source: string, contentType: string): Promise<{ sizeBytes: number }>;
+  /** Removes an object; a missing one is fine. */
+  deleteObject(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,6 +70,28 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
       if (!object) return undefined;
       await pipeline(object.body, createWriteStream(destination));
       return { sizeBytes: (await stat(destination)).size };
+    },
+    async putObjectFromFile(key, source, contentType) {
+      // Straight into s3rver's store layout (object file + md5 + metadata), as its putObject does,
+      // but with the object complete on disk before it becomes visible.
+      const objectPath = server.store.getResourcePath(bucket, key, 'object');
+      await mkdir(dirname(objectPath), { recursive: true });
+      const partial = `${objectPath}.partial`;
+      const hash = createHash('md5');
+      await pipeline(createReadStream(source), async (chunks: AsyncIterable<Buffer>) => {
+        for await (const chunk of chunks) hash.update(chunk);
+      });
+      try {
+        await copyFile(source, partial);
+        await rename(partial, objectPath);
+      } finally {
+        await rm(partial, { force: true });
+      }
+      await server.store.putMetadata(bucket, key, { 'content-type': contentType }, hash.digest('hex'));
+      return { sizeBytes: (await stat(objectPath)).size };
+    },
+    async deleteObject(key) {
+      await server.store.deleteObject(bucket, key);
     },
     async close() {
       await server.close();

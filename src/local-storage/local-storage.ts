@@ -96,6 +96,7 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
       jobs,
       tableJobs,
       tokens,
+      tempDir,
       logger: options.logger,
       now,
     });

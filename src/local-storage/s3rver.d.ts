@@ -23,6 +23,9 @@ declare module 's3rver' {
     /** s3rver's FilesystemStore; null for a missing key. */
     readonly store: {
       getObject(bucket: string, key: string): Promise<StoredObject | null>;
+      getResourcePath(bucket: string, key: string, resource: 'object'): string;
+      putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+      deleteObject(bucket: string, key: string): Promise<void>;
     };
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
