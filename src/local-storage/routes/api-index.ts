@@ -5,7 +5,8 @@ import type { Hono } from 'hono';
 import { requestOrigin, sendJson } from '../storage-response.js';
 
 export function registerApiIndexRoute(app: Hono): void {
-  app.get('/', (c) => {
+  // `/` is the mount path itself; the second pattern matches it with a trailing slash.
+  app.on('GET', ['/', '/:trailingSlash{/?}'], (c) => {
     const exclude = new Set((c.req.query('exclude') ?? '').split(',').map((part) => part.trim()));
     return sendJson({
       api: 'storage',
