@@ -20,7 +20,11 @@ describe('GET tables', () => {
   it('without include: each table with its bucket, no columns', async () => {
     const response = await api.get('tables');
     const item = find(api.expectStatus(response, 200));
-    expect(item).toMatchObject({ id: table.id, name: 'people', bucket: { id: bucket.id, displayName: bucket.displayName } });
+    expect(item).toMatchObject({
+      id: table.id,
+      name: 'people',
+      bucket: { id: bucket.id, displayName: bucket.displayName },
+    });
     expect(item.columns).toBeUndefined();
   });
 
