@@ -3,12 +3,15 @@
 // as Storage reads its own bucket: an S3 request per read would add 10–20 ms to every import job.
 // It hands out no credentials and knows nothing about Storage files; routes/files.ts does that.
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
+import { toListenError } from '../startup-failure.js';
 
 /** s3rver rejects unknown access key ids and checks no signatures; this is its built-in key id. */
 export const EMBEDDED_S3_ACCESS_KEY_ID = 'S3RVER';
@@ -52,7 +55,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     silent: true,
     configureBuckets: [{ name: bucket }],
   });
-  const address = await server.run();
+  const address = await listen(server, options.host, options.port);
   const endpoint = `http://${advertisedHost(options.host)}:${address.port}`;
 
   const openObject = async (key: string): Promise<EmbeddedS3Object | undefined> => {
@@ -97,6 +100,22 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
       await server.close();
     },
   };
+}
+
+/**
+ * What s3rver's run() does, except that a failed listen (a taken port) rejects: run() leaves
+ * the server's 'error' event unhandled, which would crash the process.
+ */
+async function listen(server: S3rver, host: string, port: number): Promise<AddressInfo> {
+  await server.configureBuckets();
+  const httpServer = server.listen(port, host, () => undefined);
+  try {
+    await once(httpServer, 'listening');
+  } catch (err) {
+    throw toListenError(err, 's3', host, port);
+  }
+  server.httpServer = httpServer;
+  return httpServer.address() as AddressInfo;
 }
 
 function advertisedHost(host: string): string {
