@@ -158,6 +158,12 @@ function selectRows(rows: CanonicalRows, primaryKey: readonly string[]): string 
 }
 
 /**
+ * A canonical row plus its ordinal fits. The read buffer must be at least this big; DuckDB's
+ * default (16 × max_line_size, 2 GiB here) would not fit under LOCAL_DUCKDB_MEMORY at all.
+ */
+const MAX_LINE_BYTES = 2 * MAX_CANONICAL_ROW_BYTES;
+
+/**
  * DuckDB's bulk CSV reader configured for exactly the canonical format: no sniffing, every value
  * quoted (so never NULL: allow_quoted_nulls=false keeps `""` as ''), strict about malformed rows.
  */
@@ -167,5 +173,5 @@ function readCanonicalCsv(path: string, fieldCount: number): string {
   columns.push("'_n': 'BIGINT'");
   return `read_csv(${quoteLiteral(path)}, header = false, auto_detect = false, columns = {${columns.join(', ')}},
     delim = ',', quote = '"', escape = '"', new_line = '\\n', allow_quoted_nulls = false,
-    strict_mode = true, max_line_size = ${2 * MAX_CANONICAL_ROW_BYTES})`;
+    strict_mode = true, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES})`;
 }

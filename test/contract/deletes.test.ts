@@ -2,9 +2,13 @@
 // async), files; Storage's 404 codes for missing ones; the branch-scoped paths too.
 import { describe, expect, it } from 'vitest';
 import { createContractClient, expectStorageError, uniqueName } from './support/storage-client.js';
-import { useStorageTarget } from './support/storage-target.js';
+import { isLocalTarget, useStorageTarget } from './support/storage-target.js';
 
-const target = useStorageTarget();
+const READER = 'deletes-reader-token';
+const PERMISSION_BUCKET = 'in.c-deletes-permissions';
+const target = useStorageTarget({
+  extraTokens: [{ token: READER, description: 'reader', bucketPermissions: { [PERMISSION_BUCKET]: 'read' } }],
+});
 const api = createContractClient(target);
 const del = (path: string) => api.request('DELETE', path);
 
@@ -105,5 +109,19 @@ describe('DELETE files/{id}', () => {
   it('deletes a prepared but never uploaded file', async () => {
     const prepared = await api.prepareFile('never.csv');
     expect((await del(`files/${prepared.id}`)).status).toBe(204);
+  });
+});
+
+describe.runIf(isLocalTarget)('permissions', () => {
+  it('a read-only token cannot delete the bucket, its tables, or files it did not create', async () => {
+    api.expectStatus(await api.post('buckets', { json: { name: 'deletes-permissions', stage: 'in' } }), 201);
+    const table = await api.createTable(PERMISSION_BUCKET, 'kept', 'id\n1\n');
+    const file = await api.uploadFile('kept.csv', 'id\n1\n');
+    const asReader = (path: string) => api.request('DELETE', path, { token: READER });
+    expectStorageError(await asReader(`buckets/${PERMISSION_BUCKET}?force=1`), 403, 'accessDenied');
+    expectStorageError(await asReader(`tables/${table.id}`), 403, 'accessDenied');
+    expectStorageError(await asReader(`files/${file.id}`), 404, 'storage.files.notFound');
+    expect((await api.get(`tables/${table.id}`)).status).toBe(200);
+    expect((await api.get(`files/${file.id}`)).status).toBe(200);
   });
 });

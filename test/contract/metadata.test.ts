@@ -3,7 +3,7 @@
 // showing in the table detail.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createContractClient, expectStorageError, type Json } from './support/storage-client.js';
-import { useStorageTarget } from './support/storage-target.js';
+import { isLocalTarget, useStorageTarget } from './support/storage-target.js';
 
 const target = useStorageTarget();
 const api = createContractClient(target);
@@ -121,5 +121,23 @@ describe('column metadata', () => {
     const removed = await api.request('DELETE', `columns/${table.id}.name/metadata/${created[0].id}`);
     expect(removed.status, removed.text).toBe(204);
     expect(api.expectStatus(await api.get(`columns/${table.id}.name/metadata`), 200)).toEqual([]);
+  });
+});
+
+describe.runIf(isLocalTarget)('persistence', () => {
+  it('metadata survives a restart and goes with its table', async () => {
+    const table = await api.createTable(bucket.id, 'metakeep', 'id\n1\n');
+    api.expectStatus(
+      await api.post(`tables/${table.id}/metadata`, {
+        json: { provider: 'user', metadata: [{ key: 'kept', value: 'yes' }] },
+      }),
+      201,
+    );
+    await target.restart();
+    const listed = api.expectStatus(await api.get(`tables/${table.id}/metadata`), 200);
+    expect(listed).toEqual([expect.objectContaining({ key: 'kept', value: 'yes' })]);
+    expect((await api.request('DELETE', `tables/${table.id}`)).status).toBe(204);
+    const again = await api.createTable(bucket.id, 'metakeep', 'id\n1\n');
+    expect(api.expectStatus(await api.get(`tables/${again.id}/metadata`), 200)).toEqual([]);
   });
 });
