@@ -158,10 +158,12 @@ function selectRows(rows: CanonicalRows, primaryKey: readonly string[]): string 
 }
 
 /**
- * A canonical row plus its ordinal fits. The read buffer must be at least this big; DuckDB's
- * default (16 × max_line_size, 2 GiB here) would not fit under LOCAL_DUCKDB_MEMORY at all.
+ * The longest canonical line (the encoder refuses rows over MAX_CANONICAL_ROW_BYTES, ordinal
+ * included) plus slack for the line end. DuckDB's read buffer must be at least this big and every
+ * reader thread holds one, so it stays close to the row limit: DuckDB's default buffer (16 × the
+ * line size) could never fit under LOCAL_DUCKDB_MEMORY.
  */
-const MAX_LINE_BYTES = 2 * MAX_CANONICAL_ROW_BYTES;
+const MAX_LINE_BYTES = MAX_CANONICAL_ROW_BYTES + 1024;
 
 /**
  * DuckDB's bulk CSV reader configured for exactly the canonical format: no sniffing, every value

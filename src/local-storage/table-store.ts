@@ -107,6 +107,8 @@ export async function openTableStore(options: {
       const connection = await instance.connect();
       try {
         return await work(connection);
+      } catch (error) {
+        throw explainOutOfMemory(error, options.memoryLimit);
       } finally {
         connection.disconnectSync();
       }
@@ -202,4 +204,17 @@ function resolveColumns(tableId: string, tableColumns: string[], requested: stri
     );
   }
   return [...columns];
+}
+
+/**
+ * DuckDB's "Out of Memory Error" (the memory limit reached where it cannot spill, e.g. a large
+ * upsert) as a Storage error naming the setting to raise; other errors unchanged.
+ */
+function explainOutOfMemory(error: unknown, memoryLimit: string | undefined): unknown {
+  if (!(error instanceof Error) || !error.message.startsWith('Out of Memory Error')) return error;
+  return new StorageError(
+    507,
+    'storage.local.outOfMemory',
+    `The local Storage ran out of memory for this operation (DuckDB memory limit ${memoryLimit ?? 'default'}): raise LOCAL_DUCKDB_MEMORY and run it again.`,
+  );
 }
