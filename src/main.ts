@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
-import { isEntryPoint, loadConfigOrExit, onStopSignals } from './entry-point.js';
+import { isEntryPoint, loadConfigOrExit, onStopSignals, startOrExit } from './entry-point.js';
 import { answerClientError } from './http/client-error.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
 import { createUploadSlots } from './http/upload-slots.js';
@@ -17,6 +17,7 @@ import type { LocalStorage } from './local-storage/local-storage.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createS3ClientFor } from './s3/s3-client-for.js';
+import { toListenError } from './startup-failure.js';
 import { createStorageClient, type StorageClientDeps } from './storage-api/storage-client.js';
 import { DEFAULT_JOB_SEARCH, type JobSearchSettings } from './write-table/find-started-job.js';
 import { DEFAULT_JOB_POLL, type JobPollSettings } from './write-table/wait-for-job.js';
@@ -165,6 +166,7 @@ async function startLocalMode(
     ],
     s3Port: config.localS3Port,
     s3Host: '127.0.0.1',
+    duckdbMemoryLimit: config.localDuckdbMemory,
     logger: logger.child({ component: 'local-storage' }),
     faults,
   });
@@ -193,7 +195,11 @@ async function listen(
   // Requests Node rejects before routing (bad framing, huge headers) still get a JSON error body.
   server.on('clientError', answerClientError);
   // Rejects on 'error' before 'listening'; either way no listener of its own stays attached.
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    throw toListenError(err, 'http', config.host, config.port);
+  }
   return server;
 }
 
@@ -267,4 +273,4 @@ function installShutdownSignals(service: RunningService, config: Config, logger:
   );
 }
 
-if (isEntryPoint(import.meta.url)) await main();
+if (isEntryPoint(import.meta.url)) await startOrExit(main);

@@ -1,7 +1,7 @@
-// Tables (contract §6.1, §8.1, §13.3): `GET tables` (the token's readable tables), `GET tables/{id}` and `POST buckets/{id}/tables-async`, which
+// Tables (contract §6.1, §8.1): `GET tables/{id}` and `POST buckets/{id}/tables-async`, which
 // validates synchronously and queues a tableCreate job; the job's work lives in table-jobs.ts.
 import type { Hono } from 'hono';
-import { assertBucketAccess, hasBucketAccess } from '../auth.js';
+import { assertBucketAccess } from '../auth.js';
 import { buildJobRecord } from '../job-runner.js';
 import { createParamReader, readRequestParams, readRunId } from '../request-params.js';
 import { findBucket, findFile, findTable } from '../resource-lookup.js';
@@ -17,14 +17,6 @@ const MAX_TABLE_NAME_LENGTH = 96;
 
 export function registerTableRoutes(app: Hono<StorageEnv>, deps: StorageDeps): void {
   const { state } = deps.metadata;
-
-  app.get('/tables', (c) => {
-    const origin = requestOrigin(c);
-    const visible = Object.values(state.tables)
-      .filter((table) => hasBucketAccess(c.var.token, table.bucketId, 'read'))
-      .sort((a, b) => a.id.localeCompare(b.id));
-    return sendJson(visible.map((table) => presentTable(table, state, origin)));
-  });
 
   app.get('/tables/:tableId', (c) => {
     const table = findTable(state, c.req.param('tableId'));
