@@ -5,6 +5,7 @@ import { realpathSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { DataDirLockedError } from './local-storage/data-dir-lock.js';
 
 /** `loadConfig(env)`; on a ConfigError prints its problems to stderr and exits 1. */
 export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
@@ -17,6 +18,18 @@ export function loadConfigOrExit(env: Record<string, string | undefined>): Confi
     }
     throw err;
   }
+}
+
+/**
+ * For a failed start: a LOCAL_STORAGE_DIR held by another process prints one line (no stack) to
+ * stderr and exits 1; anything else is rethrown.
+ */
+export function exitIfDataDirLocked(err: unknown): never {
+  if (err instanceof DataDirLockedError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
 }
 
 /**

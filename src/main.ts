@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
-import { isEntryPoint, loadConfigOrExit, onStopSignals } from './entry-point.js';
+import { exitIfDataDirLocked, isEntryPoint, loadConfigOrExit, onStopSignals } from './entry-point.js';
 import { answerClientError } from './http/client-error.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
 import { createUploadSlots } from './http/upload-slots.js';
@@ -209,7 +209,7 @@ function printBanner(config: Config, service: RunningService): void {
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
   const logger = createLogger(config.logLevel);
-  const service = await startService(config, logger, { processMetrics: true });
+  const service = await startService(config, logger, { processMetrics: true }).catch(exitIfDataDirLocked);
   // Before announcing the service: whoever reacts to the announcement may signal at once.
   installShutdownSignals(service, config, logger);
   logger.info({ url: service.url, mode: config.mode }, 'table importer listening');

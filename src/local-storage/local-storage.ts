@@ -8,6 +8,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Logger } from '../logger.js';
 import { createTokenRegistry, type LocalStorageToken } from './auth.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
 import { type EmbeddedS3, startEmbeddedS3 } from './embedded-s3.js';
 import type { FaultInjector } from './faults/fault-injector.js';
 import { startFaultLayer } from './faults/fault-layer.js';
@@ -52,17 +53,18 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
   const tokens = createTokenRegistry(options.tokens);
   const tempDir = join(options.dataDir, 'tmp');
   await mkdir(options.dataDir, { recursive: true });
-  await rm(tempDir, { recursive: true, force: true });
-  await mkdir(tempDir, { recursive: true });
-
-  const metadata = await openMetadataStore({ dataDir: options.dataDir, now });
-  const cleanups: (() => Promise<void>)[] = [];
+  // Before anything else in the directory: a second process must not clean the first one's files.
+  const lock = await acquireDataDirLock(options.dataDir);
+  const cleanups: (() => Promise<void>)[] = [() => lock.release()];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch((err: unknown) => options.logger?.error({ err }, 'local storage close failed'));
     }
   };
   try {
+    await rm(tempDir, { recursive: true, force: true });
+    await mkdir(tempDir, { recursive: true });
+    const metadata = await openMetadataStore({ dataDir: options.dataDir, now });
     const tableStore: TableStore = await openTableStore({ dbPath: join(options.dataDir, 'tables.duckdb') });
     cleanups.push(() => tableStore.close());
     const interrupted = markInterruptedJobs(metadata, now());
@@ -100,12 +102,14 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
       now,
     });
 
+    // The last save runs before the lock is released (cleanups run in reverse).
+    cleanups.splice(1, 0, () => metadata.save());
     let closing: Promise<void> | undefined;
     return {
       api: faults ? faults.wrapApi(api) : api,
       s3Endpoint: faults?.s3Endpoint ?? s3.endpoint,
       close: () => {
-        closing ??= closeAll().then(() => metadata.save());
+        closing ??= closeAll();
         return closing;
       },
     };

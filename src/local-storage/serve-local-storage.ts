@@ -1,7 +1,7 @@
 // Entry point that serves the local Storage stand-in alone (no importer), configured by the same
 // variables as local mode: PORT, HOST, LOCAL_STORAGE_DIR, LOCAL_STORAGE_TOKEN, LOCAL_S3_PORT, LOCAL_FAULTS.
 // For running the importer in remote mode against it (`.ci/prod-smoke`). SIGTERM/SIGINT close it.
-import { isEntryPoint, loadConfigOrExit, onStopSignals } from '../entry-point.js';
+import { exitIfDataDirLocked, isEntryPoint, loadConfigOrExit, onStopSignals } from '../entry-point.js';
 import { createLogger } from '../logger.js';
 import { createFaultInjector } from './faults/fault-injector.js';
 import { startLocalStorageServer } from './local-storage.js';
@@ -18,7 +18,7 @@ async function serveLocalStorage(): Promise<void> {
     s3Host: config.host,
     logger,
     ...(config.localFaults ? { faults: createFaultInjector(config.localFaults) } : {}),
-  });
+  }).catch(exitIfDataDirLocked);
   // Before announcing the server: whoever reacts to the announcement may signal at once.
   onStopSignals(() => {
     server.close().then(
