@@ -149,11 +149,27 @@ async function readState(path: string): Promise<MetadataState | undefined> {
   }
   const parsed = JSON.parse(text) as MetadataState;
   if (parsed.version !== 1) throw new Error(`Unsupported local Storage metadata version in ${path}`);
-  return parsed;
+  return withIdMaps(parsed);
+}
+
+/**
+ * The id maps without a prototype: an id such as `__proto__`, `constructor` or `toString` is just a
+ * missing key, never Object.prototype's property (a phantom bucket) nor a prototype assignment.
+ */
+function withIdMaps(state: MetadataState): MetadataState {
+  const idMap = <T>(entries: Record<string, T>): Record<string, T> =>
+    Object.assign(Object.create(null) as Record<string, T>, entries);
+  return {
+    ...state,
+    buckets: idMap(state.buckets),
+    tables: idMap(state.tables),
+    files: idMap(state.files),
+    jobs: idMap(state.jobs),
+  };
 }
 
 function createEmptyState(now: Date): MetadataState {
-  return {
+  return withIdMaps({
     version: 1,
     projectCreated: formatStorageTime(now),
     urlSigningSecret: randomBytes(32).toString('hex'),
@@ -163,7 +179,7 @@ function createEmptyState(now: Date): MetadataState {
     tables: {},
     files: {},
     jobs: {},
-  };
+  });
 }
 
 async function writeAtomically(path: string, tempPath: string, content: string): Promise<void> {
