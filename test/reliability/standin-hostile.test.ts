@@ -87,3 +87,85 @@ describe('prototype property names as ids', () => {
     await expectServing();
   });
 });
+
+describe('request parameters are bounded', () => {
+  it('deeply nested bracket parameters are a 400, not a stack overflow', async () => {
+    const key = `name${'[x]'.repeat(100_000)}`;
+    const response = await api.post('buckets', { form: [[key, 'v']] });
+    expect(response.status, response.text.slice(0, 300)).toBe(400);
+    expect(response.body.code).toBe('validation.failed');
+    expect(response.text.length).toBeLessThan(2000);
+    await expectServing();
+  });
+
+  it('nesting in the query string is bounded the same way', async () => {
+    const response = await api.get(`files?tags${'[a]'.repeat(2000)}=x`);
+    expect(response.status, response.text.slice(0, 300)).toBe(400);
+    expect(response.body.code).toBe('validation.failed');
+  });
+
+  it('a hundred thousand parameters are a 400', async () => {
+    const form: [string, string][] = [];
+    for (let index = 0; index < 100_000; index++) form.push([`p${index}`, '1']);
+    const response = await api.post('buckets', { form });
+    expect(response.status, response.text.slice(0, 300)).toBe(400);
+    expect(response.body.code).toBe('validation.failed');
+  });
+
+  it('an array index of a billion allocates nothing', async () => {
+    const response = await api.post('buckets', {
+      form: [
+        ['name', 'huge-index'],
+        ['stage', 'in'],
+        ['tags[999999999]', 'x'],
+      ],
+    });
+    expect(response.status, response.text.slice(0, 300)).toBe(201);
+  });
+});
+
+describe('the 1 MiB body cap holds on the stream', () => {
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  const chunks = function* (count: number) {
+    yield Buffer.from('name=');
+    for (let index = 0; index < count; index++) yield chunk;
+  };
+
+  it('a chunked urlencoded body over 1 MiB is a 413', async () => {
+    const response = await chunkedPost('buckets', 'application/x-www-form-urlencoded', chunks(64));
+    expect(response.status).toBe(413);
+    expect(response.body.code).toBe('storage.requestTooLarge');
+    await expectServing();
+  });
+
+  it('a chunked JSON body over 1 MiB is a 413', async () => {
+    const json = function* () {
+      yield Buffer.from('{"name":"');
+      for (let index = 0; index < 64; index++) yield chunk;
+      yield Buffer.from('"}');
+    };
+    const response = await chunkedPost('buckets', 'application/json', json());
+    expect(response.status).toBe(413);
+    expect(response.body.code).toBe('storage.requestTooLarge');
+  });
+
+  it('a chunked multipart body over 1 MiB is a 413', async () => {
+    const multipart = function* () {
+      yield Buffer.from('--B\r\nContent-Disposition: form-data; name="name"\r\n\r\n');
+      for (let index = 0; index < 64; index++) yield chunk;
+      yield Buffer.from('\r\n--B--\r\n');
+    };
+    const response = await chunkedPost('buckets', 'multipart/form-data; boundary=B', multipart());
+    expect(response.status).toBe(413);
+    expect(response.body.code).toBe('storage.requestTooLarge');
+  });
+
+  it('a small chunked body still works', async () => {
+    const response = await chunkedPost('buckets', 'application/x-www-form-urlencoded', [
+      Buffer.from('name=chunked-small&'),
+      Buffer.from('stage=in'),
+    ]);
+    expect(response.status).toBe(201);
+    expect(response.body.id).toBe('in.c-chunked-small');
+  });
+});
