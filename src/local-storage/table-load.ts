@@ -10,8 +10,10 @@ import {
   assertNoMissingColumns,
   columnsNotMatch,
   invalidColumnName,
+  MAX_TABLE_COLUMNS,
   resolveColumnNames,
   resolvePrimaryKey,
+  tooManyColumns,
 } from './csv/file-columns.js';
 import { writeCanonicalCsv } from './csv/write-canonical-csv.js';
 import { toDuckdbTableName } from './duckdb-sql.js';
@@ -128,6 +130,7 @@ export async function importFileIntoTable(
     const known = new Set(current.columns);
     const addedColumns = importedColumns.filter((column) => !known.has(column));
     const columns = [...current.columns, ...addedColumns];
+    if (columns.length > MAX_TABLE_COLUMNS) throw tooManyColumns(columns.length);
     const rows = { path, columns: importedColumns, rowsCount };
     const stats = await inTransaction(connection, async () => {
       await addStringColumns(connection, table, addedColumns);

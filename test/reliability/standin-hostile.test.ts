@@ -169,3 +169,50 @@ describe('the 1 MiB body cap holds on the stream', () => {
     expect(response.body.id).toBe('in.c-chunked-small');
   });
 });
+
+describe('column limits and message caps', () => {
+  it('a 100k-column header fails the job with tooManyColumns, not applicationError', async () => {
+    const bucket = await api.createBucket('wide');
+    const header = Array.from({ length: 100_000 }, (_, index) => `c${index}`).join(',');
+    const job = await api.waitForJob(await api.startTableCreate(bucket.id, 'wide', `${header}\n`));
+    expect(job.status).toBe('error');
+    expect(job.error.code).toBe('storage.tables.validation.tooManyColumns');
+    expect(job.error.message).toContain('1000');
+    expect(job.error.message.length).toBeLessThan(1000);
+  });
+
+  it('1000 columns are fine; an import adding the 1001st fails with tooManyColumns', async () => {
+    const bucket = await api.createBucket('wide');
+    const names = Array.from({ length: 1000 }, (_, index) => `c${index}`);
+    await api.createTable(bucket.id, 'edge', `${names.join(',')}\n`);
+    const job = await api.importCsv(`${bucket.id}.edge`, `${[...names, 'extra'].join(',')}\n`, {
+      incremental: true,
+    });
+    expect(job.status).toBe('error');
+    expect(job.error.code).toBe('storage.tables.validation.tooManyColumns');
+    const table = api.expectStatus(await api.get(`tables/${bucket.id}.edge`), 200);
+    expect(table.columns).toHaveLength(1000);
+  });
+
+  it('a 20 MiB column name is neither echoed nor persisted in full', async () => {
+    const bucket = await api.createBucket('long');
+    const name = 'x'.repeat(20 * 1024 * 1024);
+    const job = await api.waitForJob(await api.startTableCreate(bucket.id, 'long', `id,${name}\n1,2\n`));
+    expect(job.status).toBe('error');
+    expect(job.error.code).toBe('storage.tables.validation.invalidColumnName');
+    expect(job.error.message.length).toBeLessThan(1000);
+    const jobs = await api.get('jobs');
+    expect(jobs.text.length).toBeLessThan(1024 * 1024);
+    const { stat } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    await target.restart();
+    expect((await stat(join(target.dataDir ?? '', 'metadata.json'))).size).toBeLessThan(1024 * 1024);
+  });
+
+  it('an over-long message of any kind is capped where StorageError is made', async () => {
+    const response = await api.get(`tables/in.c-${'y'.repeat(10_000)}.t`);
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(response.body.error.length).toBeLessThan(2100);
+  });
+});
