@@ -16,7 +16,7 @@ import { createJobRunner, markInterruptedJobs } from './job-runner.js';
 import { openMetadataStore } from './metadata-store.js';
 import { createStorageApp } from './storage-app.js';
 import { MOUNT_PATH } from './storage-response.js';
-import { createTableJobs, reconcileInterruptedJobs } from './table-jobs.js';
+import { createTableJobs, reconcileInterruptedJobs, recoverCommittedJobs } from './table-jobs.js';
 import { openTableStore, type TableStore } from './table-store.js';
 
 export type { BucketPermission, LocalStorageToken } from './auth.js';
@@ -67,11 +67,18 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
     const metadata = await openMetadataStore({ dataDir: options.dataDir, now });
     const tableStore: TableStore = await openTableStore({ dbPath: join(options.dataDir, 'tables.duckdb') });
     cleanups.push(() => tableStore.close());
+    const recovered = await recoverCommittedJobs({ metadata, tableStore, logger: options.logger });
+    if (recovered.length > 0) {
+      options.logger?.warn({ jobIds: recovered }, 'finished jobs whose data was committed before a crash');
+    }
     const interrupted = markInterruptedJobs(metadata, now());
     if (interrupted.length > 0) {
       options.logger?.warn({ jobIds: interrupted.map((job) => job.id) }, 'marked interrupted jobs as failed');
     }
     await reconcileInterruptedJobs(interrupted, { metadata, tableStore, logger: options.logger });
+    // Every job's end is durable in metadata now; the outcomes kept for this recovery can go.
+    await metadata.save();
+    await tableStore.clearJobOutcomes();
 
     const s3: EmbeddedS3 = await startEmbeddedS3({
       directory: join(options.dataDir, 's3'),

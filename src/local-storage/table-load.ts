@@ -26,6 +26,7 @@ import {
   replaceRows,
   upsertRows,
 } from './duckdb-table-load.js';
+import { type JobCommitMarker, recordJobOutcome } from './job-outcomes.js';
 import { StorageError } from './storage-error.js';
 import type { CsvLoadOptions, SourceFile, TableSchema, TableStats } from './table-store.js';
 
@@ -40,6 +41,7 @@ export async function createTableFromFile(
   tableId: string,
   file: SourceFile,
   options: CsvLoadOptions & { primaryKey: string[] },
+  marker?: JobCommitMarker,
 ): Promise<TableSchema & TableStats> {
   const { connection } = context;
   const table = toDuckdbTableName(tableId);
@@ -86,7 +88,9 @@ export async function createTableFromFile(
         throw isAlreadyExists(error) ? tableAlreadyExists(tableId) : error;
       });
       await replaceRows(connection, table, { path, columns, rowsCount }, primaryKey, new Date());
-      return readTableStats(connection, table, columns);
+      const stats = await readTableStats(connection, table, columns);
+      if (marker) await recordJobOutcome(connection, marker, { columns, primaryKey, ...stats });
+      return stats;
     });
     return { columns, primaryKey, ...stats };
   });
@@ -98,6 +102,7 @@ export async function importFileIntoTable(
   current: TableSchema,
   file: SourceFile,
   options: CsvLoadOptions & { incremental: boolean },
+  marker?: JobCommitMarker,
 ): Promise<{ importedColumns: string[]; columns: string[] } & TableStats> {
   const { connection } = context;
   const table = toDuckdbTableName(tableId);
@@ -142,7 +147,9 @@ export async function importFileIntoTable(
       } else {
         await appendRows(connection, table, rows, loadedAt);
       }
-      return readTableStats(connection, table, columns);
+      const stats = await readTableStats(connection, table, columns);
+      if (marker) await recordJobOutcome(connection, marker, { importedColumns, columns, ...stats });
+      return stats;
     });
     return { importedColumns, columns, ...stats };
   });
