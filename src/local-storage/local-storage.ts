@@ -110,7 +110,7 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
     });
 
     // The last save runs before the lock is released (cleanups run in reverse).
-    cleanups.splice(1, 0, () => metadata.save());
+    cleanups.splice(1, 0, () => metadata.saveOnClose());
     let closing: Promise<void> | undefined;
     return {
       api: faults ? faults.wrapApi(api) : api,
