@@ -84,6 +84,7 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
       directory: join(options.dataDir, 's3'),
       host: options.s3Host ?? '127.0.0.1',
       port: options.s3Port,
+      signingSecret: metadata.state.urlSigningSecret,
     });
     cleanups.push(() => s3.close());
     const faults = options.faults

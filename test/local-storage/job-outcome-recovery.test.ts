@@ -25,7 +25,12 @@ async function runJobThenCrash(
   const dataDir = target.dataDir ?? '';
   const metadata = await openMetadataStore({ dataDir });
   const tableStore = await openTableStore({ dbPath: join(dataDir, 'tables.duckdb') });
-  const s3 = await startEmbeddedS3({ directory: join(dataDir, 's3'), host: '127.0.0.1', port: 0 });
+  const s3 = await startEmbeddedS3({
+    directory: join(dataDir, 's3'),
+    host: '127.0.0.1',
+    port: 0,
+    signingSecret: metadata.state.urlSigningSecret,
+  });
   try {
     const job = buildJobRecord({
       id: metadata.nextJobId(),

@@ -4,7 +4,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
-import { EMBEDDED_S3_ACCESS_KEY_ID } from '../embedded-s3.js';
 import type { FileRecord } from '../metadata-store.js';
 import { createParamReader, readRequestParams, readRunId } from '../request-params.js';
 import { findFile } from '../resource-lookup.js';
@@ -101,7 +100,7 @@ export function registerFileRoutes(app: Hono<StorageEnv>, deps: StorageDeps): vo
           key: file.key,
           acl: 'private',
           ...(file.isEncrypted ? { 'x-amz-server-side-encryption': 'AES256' } : {}),
-          credentials: createCredentials(now),
+          credentials: createCredentials(deps, file.key, now),
         },
       },
       201,
@@ -117,7 +116,7 @@ export function registerFileRoutes(app: Hono<StorageEnv>, deps: StorageDeps): vo
     return sendJson({
       ...view,
       s3Path: { bucket: deps.s3.bucket, key: file.key },
-      credentials: createCredentials(deps.now()),
+      credentials: createCredentials(deps, file.key, deps.now()),
     });
   });
 
@@ -153,13 +152,14 @@ function buildObjectKey(id: number, name: string, now: Date): string {
   return `exp-15/${LOCAL_PROJECT_ID}/files/${date}/${id}.${safeName}`;
 }
 
-/** s3rver checks only the access key id, so the secret and session token are fresh random values. */
-function createCredentials(now: Date) {
+/** Federation credentials for the embedded S3, valid for this file's key only. */
+function createCredentials(deps: StorageDeps, key: string, now: Date) {
+  const issued = deps.s3.issueCredentials(key, new Date(now.getTime() + CREDENTIALS_TTL_MS));
   return {
-    AccessKeyId: EMBEDDED_S3_ACCESS_KEY_ID,
-    SecretAccessKey: randomBytes(30).toString('base64url'),
-    SessionToken: randomBytes(60).toString('base64url'),
-    Expiration: `${new Date(now.getTime() + CREDENTIALS_TTL_MS).toISOString().slice(0, 19)}+00:00`,
+    AccessKeyId: issued.accessKeyId,
+    SecretAccessKey: issued.secretAccessKey,
+    SessionToken: issued.sessionToken,
+    Expiration: `${issued.expiresAt.toISOString().slice(0, 19)}+00:00`,
   };
 }
 
