@@ -216,3 +216,117 @@ describe('column limits and message caps', () => {
     expect(response.body.error.length).toBeLessThan(2100);
   });
 });
+
+describe('more hostile inputs', () => {
+  const expect4xx = (response: { status: number; text: string }, status: number, code?: string) => {
+    expect(response.status, response.text.slice(0, 300)).toBe(status);
+    if (code) expect(JSON.parse(response.text).code).toBe(code);
+  };
+
+  it('a JSON body of 1 MiB nested arrays is a 400', async () => {
+    const body = `{"name":${'['.repeat(500_000)}${']'.repeat(500_000)}}`;
+    const nested = await fetch(`${target.apiUrl}/buckets`, {
+      method: 'POST',
+      headers: { 'X-StorageApi-Token': target.token, 'Content-Type': 'application/json' },
+      body,
+    });
+    expect4xx({ status: nested.status, text: await nested.text() }, 400);
+    await expectServing();
+  });
+
+  it('job and file ids beyond any integer, negative or in other notations are 404s', async () => {
+    for (const path of [
+      'jobs/99999999999999999999999',
+      'jobs/-1',
+      'jobs/1e3',
+      'jobs/0x10',
+      'files/1e3',
+      'files/-5',
+    ]) {
+      const response = await api.get(path);
+      expect(response.status, `${path}: ${response.text}`).toBe(404);
+    }
+  });
+
+  it('data-preview with limit 1e309, -1 or an array is a 400', async () => {
+    const bucket = await api.createBucket('preview');
+    await api.createTable(bucket.id, 't', 'id\n1\n');
+    for (const query of ['limit=1e309', 'limit=-1', 'limit[]=5', 'limit=99999999999999999999']) {
+      const response = await api.get(`tables/${bucket.id}.t/data-preview?${query}`);
+      expect4xx(response, 400, 'storage.tables.validation');
+    }
+  });
+
+  it('table ids with SQL quoting characters are 4xx, never reach DuckDB', async () => {
+    for (const tableId of ['in.c-x.a"b', "in.c-x.a'b", 'in.c-x.t;DROP TABLE x', 'in.c-x.%00']) {
+      const response = await api.get(`tables/${encodeURIComponent(tableId)}/data-preview`);
+      expect(response.status, `${tableId}: ${response.text}`).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+    }
+    await expectServing();
+  });
+
+  it('a 5000-character file name gets a bounded object key, and the upload works', async () => {
+    const name = `${'n'.repeat(5000)}.csv`;
+    const prepared = await api.uploadFile(name, 'id\n1\n');
+    expect(prepared.uploadParams.key.length).toBeLessThan(400);
+    const file = api.expectStatus(await api.get(`files/${prepared.id}`), 200);
+    expect(await (await fetch(file.url)).text()).toBe('id\n1\n');
+  });
+
+  it('2000 names in `columns` fail the job with tooManyColumns', async () => {
+    const bucket = await api.createBucket('columns');
+    const columns = Array.from({ length: 2000 }, (_, index) => `c${index}`);
+    const file = await api.uploadFile('cols.csv', `${columns.map(() => '1').join(',')}\n`);
+    const response = await api.post(`buckets/${bucket.id}/tables-async`, {
+      json: { name: 't', dataFileId: file.id, columns, withoutHeaders: true },
+    });
+    const job = await api.waitForJob(api.expectStatus(response, 202));
+    expect(job.status).toBe('error');
+    expect(job.error.code).toBe('storage.tables.validation.tooManyColumns');
+  });
+
+  it('a dialect given as an array or object is a 400', async () => {
+    const bucket = await api.createBucket('dialect');
+    const file = await api.uploadFile('d.csv', 'id\n1\n');
+    for (const json of [
+      { name: 't', dataFileId: file.id, delimiter: [','] },
+      { name: 't', dataFileId: file.id, enclosure: { a: '"' } },
+      { name: 't', dataFileId: file.id, primaryKey: { a: 'id' } },
+      { name: 't', dataFileId: [file.id] },
+    ]) {
+      const response = await api.post(`buckets/${bucket.id}/tables-async`, { json });
+      expect(response.status, response.text).toBe(400);
+    }
+  });
+
+  it('a __proto__ key in a JSON body is plain data, not a prototype', async () => {
+    const response = await fetch(`${target.apiUrl}/buckets`, {
+      method: 'POST',
+      headers: { 'X-StorageApi-Token': target.token, 'Content-Type': 'application/json' },
+      body: '{"__proto__":{"stage":"out","name":"polluted"},"name":"proto-body","stage":"in"}',
+    });
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as Json).id).toBe('in.c-proto-body');
+    const urlencoded = await api.post('buckets', {
+      form: [
+        ['__proto__[stage]', 'out'],
+        ['constructor[prototype][x]', '1'],
+        ['name', 'proto-form'],
+        ['stage', 'in'],
+      ],
+    });
+    expect(urlencoded.status, urlencoded.text).toBe(201);
+    expect(urlencoded.body.id).toBe('in.c-proto-form');
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('a malformed multipart body is a 400', async () => {
+    const response = await fetch(`${target.apiUrl}/buckets`, {
+      method: 'POST',
+      headers: { 'X-StorageApi-Token': target.token, 'Content-Type': 'multipart/form-data; boundary=B' },
+      body: '--B\r\nContent-Disposition: form-data; name="name"\r\n\r\nunterminated',
+    });
+    expect4xx({ status: response.status, text: await response.text() }, 400, 'validation.failed');
+  });
+});

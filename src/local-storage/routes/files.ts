@@ -15,6 +15,8 @@ import { formatStorageTime, requestOrigin, sendJson, validationError } from '../
 const CODE = 'storage.files.validation';
 const CREDENTIALS_TTL_MS = 12 * 3600 * 1000;
 const MAX_LIST_LIMIT = 1000;
+/** The client's file name in an object key is cut to this (head and tail kept, extension included). */
+const MAX_KEY_NAME_CHARS = 200;
 
 export function registerFileDownloadRoute(app: Hono<StorageEnv>, deps: StorageDeps): void {
   // Unauthenticated like a presigned S3 URL: the HMAC signature in the query is the credential.
@@ -148,7 +150,12 @@ export function registerFileRoutes(app: Hono<StorageEnv>, deps: StorageDeps): vo
 /** Storage-like key; the client's name is reduced to safe characters so it cannot escape the bucket. */
 function buildObjectKey(id: number, name: string, now: Date): string {
   const date = now.toISOString().slice(0, 10).replaceAll('-', '/');
-  const safeName = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
+  const fullName = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
+  // One path segment of s3rver's store: file systems allow 255 bytes, s3rver adds a suffix.
+  const safeName =
+    fullName.length <= MAX_KEY_NAME_CHARS
+      ? fullName
+      : `${fullName.slice(0, MAX_KEY_NAME_CHARS / 2)}_${fullName.slice(-MAX_KEY_NAME_CHARS / 2)}`;
   return `exp-15/${LOCAL_PROJECT_ID}/files/${date}/${id}.${safeName}`;
 }
 
