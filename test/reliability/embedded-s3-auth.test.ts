@@ -236,3 +236,72 @@ describe('keys never leave the S3 directory', () => {
     await expect(stat(join(dataDir, 's3', 'escaped.txt'))).rejects.toThrow(/ENOENT/);
   });
 });
+
+describe('malformed or stale signatures', () => {
+  const put = (path: string, headers: Record<string, string>) =>
+    fetch(`${target.s3Endpoint}${path}`, { method: 'PUT', headers, body: 'x' });
+
+  it('a SigV2 Authorization header is a 400 InvalidArgument', async () => {
+    const prepared = await api.prepareFile('v2.csv');
+    const response = await put(`/${prepared.uploadParams.bucket}/${prepared.uploadParams.key}`, {
+      Authorization: `AWS ${prepared.uploadParams.credentials.AccessKeyId}:c2lnbmF0dXJl`,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('<Code>InvalidArgument</Code>');
+  });
+
+  it('an Authorization header and a presigned query together are a 400', async () => {
+    const prepared = await api.prepareFile('both.csv');
+    const response = await put(
+      `/${prepared.uploadParams.bucket}/${prepared.uploadParams.key}?X-Amz-Algorithm=AWS4-HMAC-SHA256`,
+      { Authorization: 'AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/s3/aws4_request' },
+    );
+    expect(response.status).toBe(400);
+  });
+
+  it('a garbage Authorization header is a 400 AuthorizationHeaderMalformed', async () => {
+    const prepared = await api.prepareFile('garbage.csv');
+    const response = await put(`/${prepared.uploadParams.bucket}/${prepared.uploadParams.key}`, {
+      Authorization: 'AWS4-HMAC-SHA256 Credential=,,,SignedHeaders=;Signature=zz',
+      'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('<Code>AuthorizationHeaderMalformed</Code>');
+  });
+
+  it('a correct signature made an hour ago is refused (RequestTimeTooSkewed)', async () => {
+    const prepared = await api.prepareFile('stale.csv');
+    const { credentials } = prepared.uploadParams;
+    const url = new URL(objectUrl(prepared));
+    const signer = new SignatureV4({
+      service: 's3',
+      region: prepared.region,
+      sha256: Sha256,
+      uriEscapePath: false,
+      credentials: {
+        accessKeyId: credentials.AccessKeyId,
+        secretAccessKey: credentials.SecretAccessKey,
+        sessionToken: credentials.SessionToken,
+      },
+    });
+    const signed = await signer.sign(
+      {
+        method: 'PUT',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: url.pathname,
+        query: {},
+        headers: { host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      },
+      { signingDate: new Date(Date.now() - 3600_000) },
+    );
+    const response = await fetch(url, {
+      method: 'PUT',
+      headers: signed.headers as Record<string, string>,
+      body: 'x',
+    });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain('<Code>RequestTimeTooSkewed</Code>');
+  });
+});
