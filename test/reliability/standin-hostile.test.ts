@@ -330,3 +330,18 @@ describe('more hostile inputs', () => {
     expect4xx({ status: response.status, text: await response.text() }, 400, 'validation.failed');
   });
 });
+
+describe('stored request parameters are bounded', () => {
+  it('a 500 KB name in `columns` is a 400 before any job stores it', async () => {
+    const bucket = await api.createBucket('raw-columns');
+    const file = await api.uploadFile('r.csv', '1\n');
+    const jobsBefore = api.expectStatus(await api.get('jobs?limit=1000'), 200).length;
+    const response = await api.post(`buckets/${bucket.id}/tables-async`, {
+      json: { name: 't', dataFileId: file.id, columns: ['x'.repeat(500_000)], withoutHeaders: true },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('storage.tables.validation.invalidColumnName');
+    expect(response.text.length).toBeLessThan(1000);
+    expect(api.expectStatus(await api.get('jobs?limit=1000'), 200).length).toBe(jobsBefore);
+  });
+});
