@@ -222,20 +222,11 @@ function printBanner(config: Config, service: RunningService): void {
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
   const logger = createLogger(config.logLevel);
-  const service = await startService(config, logger, { processMetrics: true }).catch(exitIfLocalModeMissing);
+  const service = await startService(config, logger, { processMetrics: true });
   // Before announcing the service: whoever reacts to the announcement may signal at once.
   installShutdownSignals(service, config, logger);
   logger.info({ url: service.url, mode: config.mode }, 'table importer listening');
   printBanner(config, service);
-}
-
-/** A production install started without KBC_URL: one line on stderr and exit 1, no stack trace. */
-function exitIfLocalModeMissing(err: unknown): never {
-  if (err instanceof LocalModeNotInstalledError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  }
-  throw err;
 }
 
 /**
