@@ -26,6 +26,13 @@ export interface MultipartLimits {
 }
 
 const malformed = (message: string) => new AppError(400, 'importer.malformedMultipart', message);
+/** busboy hands `undefined` for a part whose Content-Disposition has no `name` (with or without filename). */
+const unnamedPart = () =>
+  new AppError(
+    400,
+    'importer.unnamedPart',
+    'A multipart part has no name in its Content-Disposition: every part needs name="…" (the file part: name="data").',
+  );
 
 /** Resolves once the whole body was parsed and every part consumed. */
 export async function readMultipart(
@@ -55,7 +62,11 @@ export async function readMultipart(
   let sawData = false;
   const fail = (err: unknown) => parser.destroy(err instanceof Error ? err : new Error(String(err)));
 
-  parser.on('field', (name, value, info) => {
+  parser.on('field', (name: string | undefined, value, info) => {
+    if (typeof name !== 'string') {
+      fail(unnamedPart());
+      return;
+    }
     if (info.nameTruncated || info.valueTruncated) {
       fail(malformed(`Field "${name.slice(0, 64)}" is longer than ${limits.maxFieldBytes} bytes.`));
       return;
@@ -66,10 +77,15 @@ export async function readMultipart(
       fail(err);
     }
   });
-  parser.on('file', (name, stream, info) => {
+  parser.on('file', (name: string | undefined, stream, info) => {
     // busboy destroys an open part stream with the parser's error: unlistened, that 'error' event
     // would crash the process (one request with a second file part took the whole service down).
     stream.on('error', () => {});
+    if (typeof name !== 'string') {
+      stream.resume();
+      fail(unnamedPart());
+      return;
+    }
     if (name !== 'data') {
       stream.resume();
       fail(

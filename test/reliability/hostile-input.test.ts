@@ -200,6 +200,26 @@ const CASES: HostileCase[] = [
     code: 'importer.emptyData',
   },
 
+  // Parts without a name (busboy hands name === undefined): one such part crashed the process.
+  ...['/write-table', '/upload-file'].flatMap((path) => [
+    {
+      name: `${path}: a file part with filename but no name`,
+      request: (t: string) =>
+        form(t, [{ name: '', value: 'x', rawHeaders: 'Content-Disposition: form-data; filename="a.csv"' }], {
+          path,
+        }),
+      status: 400,
+      code: 'importer.unnamedPart',
+    },
+    {
+      name: `${path}: a part with neither name nor filename`,
+      request: (t: string) =>
+        form(t, [{ name: '', value: 'x', rawHeaders: 'Content-Disposition: form-data' }], { path }),
+      status: 400,
+      code: 'importer.unnamedPart',
+    },
+  ]),
+
   // Path traversal and injection in tableId / branchId
   {
     name: 'tableId with ../',
