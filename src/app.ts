@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from './http/app-env.js';
 import { asClientGone, catchBareThrows } from './http/client-gone.js';
 import type { Drain } from './http/drain.js';
-import { errorBody, renderError } from './http/error-body.js';
+import { errorBody, errorContextOf, renderError } from './http/error-body.js';
 import { requestLog } from './http/request-log.js';
 import { createGetJobHandler } from './jobs/get-job.js';
 import type { Logger } from './logger.js';
@@ -51,13 +51,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // An answer sent before the body was read: close the connection instead of reading the rest.
     const incoming = c.env?.incoming;
     if (incoming && !incoming.readableEnded) c.header('Connection', 'close');
-    const rendered = renderError(err, {
-      logger: deps.logger,
-      requestId: c.get('requestId'),
-      method: c.req.method,
-      path: c.req.path,
-      facts: c.get('facts'),
-    });
+    const rendered = renderError(err, errorContextOf(c, deps.logger));
     if (rendered.retryAfterSeconds !== undefined) c.header('Retry-After', String(rendered.retryAfterSeconds));
     return c.json(rendered.body, rendered.status as 400);
   });

@@ -312,7 +312,7 @@ const CASES: HostileCase[] = [
     name: 'a 12 KiB token',
     request: () => raw('t'.repeat(12 * KIB), 'id\n1\n'),
     status: 401,
-    code: 'storage.tokenInvalid',
+    code: 'importer.tokenMalformed',
   },
   {
     name: 'headers over 16 KiB',
