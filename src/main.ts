@@ -89,6 +89,7 @@ export async function startService(
           : { endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle },
       ),
       uploadSlots: createUploadSlots(config.maxConcurrentUploads),
+      publicUrl: config.publicUrl,
       logger,
       jobPoll: overrides.jobPoll ?? DEFAULT_JOB_POLL,
       jobSearch: overrides.jobSearch ?? DEFAULT_JOB_SEARCH,

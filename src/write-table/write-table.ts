@@ -44,6 +44,8 @@ export interface WriteTableDeps {
   drainDeadline?: AbortSignal;
   /** JSON bodies: how many records / bytes fix the column set (JSON_SAMPLE_RECORDS / _BYTES). */
   json?: JsonSampleLimits;
+  /** PUBLIC_URL: the base of absolute Location headers; undefined = relative ones. */
+  publicUrl?: string | undefined;
   /** Progress streams re-send the job's state at least this often (tests use ~50 ms). */
   progressHeartbeatMs?: number;
 }
@@ -65,7 +67,7 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
           query,
           respondAsync,
           ...admitted,
-          jobUrl: (jobId) => importerUrl(c, `/jobs/${jobId}`),
+          jobUrl: (jobId) => importerUrl(deps.publicUrl, `/jobs/${jobId}`),
         },
         progress,
       ),
@@ -80,7 +82,7 @@ interface WriteTableRequest extends AdmittedUpload {
   json: JsonBodyType | undefined;
   query: URLSearchParams;
   respondAsync: boolean;
-  /** The importer's own GET /jobs/{id} URL, for the Location of a 202. */
+  /** The importer's own GET /jobs/{id} URL (PUBLIC_URL or relative), for the Location of a 202. */
   jobUrl(jobId: number): string;
 }
 
