@@ -34,6 +34,9 @@ const unnamedPart = () =>
     'A multipart part has no name in its Content-Disposition: every part needs name="…" (the file part: name="data").',
   );
 
+/** A part's Content-Transfer-Encoding that leaves its bytes as they are (busboy decodes none). */
+const IDENTITY_TRANSFER_ENCODINGS = new Set(['7bit', '8bit', 'binary']);
+
 /** Resolves once the whole body was parsed and every part consumed. */
 export async function readMultipart(
   source: Readable,
@@ -104,6 +107,17 @@ export async function readMultipart(
         new AppError(400, 'importer.duplicateField', 'The file part "data" was sent more than once.', {
           field: 'data',
         }),
+      );
+      return;
+    }
+    if (!IDENTITY_TRANSFER_ENCODINGS.has(info.encoding.toLowerCase())) {
+      stream.resume();
+      fail(
+        new AppError(
+          415,
+          'importer.unsupportedEncoding',
+          `Unsupported Content-Transfer-Encoding "${info.encoding.slice(0, 64)}" on the "data" part: send the bytes as they are (binary).`,
+        ),
       );
       return;
     }

@@ -23,8 +23,35 @@ const RAW_TYPES = new Set([
   'application/octet-stream',
 ]);
 
-/** Decides the encoding from Content-Type; anything unsupported → 415 with a hint. */
-export function classifyBody(contentType: string | undefined): BodyEncoding {
+/** Charsets a CSV may declare: Storage reads UTF-8 (ASCII is a subset). */
+const CSV_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+/**
+ * The CSV is stored exactly as sent and Storage recognises only gzip (by its first bytes), so the
+ * only content coding that can work is one layer of gzip; anything else would fail inside the job.
+ */
+const CSV_CONTENT_CODINGS = new Set(['', 'identity', 'gzip', 'x-gzip']);
+
+/**
+ * Decides the encoding from Content-Type and refuses, before a byte is read, what could only fail
+ * inside the job: an unsupported type, charset or Content-Encoding → 415 with a hint.
+ */
+export function classifyBody(contentType: string | undefined, contentEncoding?: string): BodyEncoding {
+  const coding = (contentEncoding ?? '').trim().toLowerCase();
+  if (!CSV_CONTENT_CODINGS.has(coding)) {
+    throw new AppError(
+      415,
+      'importer.unsupportedEncoding',
+      `Unsupported Content-Encoding "${coding.slice(0, 100)}" for a CSV: send it as it is (a gzipped file may be sent as is, with or without Content-Encoding: gzip).`,
+    );
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && !CSV_CHARSETS.has(charset)) {
+    throw new AppError(
+      415,
+      'importer.unsupportedEncoding',
+      `Unsupported charset "${charset.slice(0, 100)}": Storage reads CSV as UTF-8; convert the file (e.g. iconv -f ${charset.slice(0, 30)} -t utf-8).`,
+    );
+  }
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
   if (mediaType === 'multipart/form-data') return 'multipart';
   if (mediaType === '' || RAW_TYPES.has(mediaType)) return 'raw';

@@ -378,6 +378,72 @@ const CASES: HostileCase[] = [
     code: 'csvImport.invalidData',
   },
 
+  // Encodings that could only fail inside the job: refused before the upload
+  ...['br', 'deflate', 'gzip, gzip', 'compress'].map((coding) => ({
+    name: `a raw CSV with Content-Encoding: ${coding}`,
+    request: (t: string) => raw(t, csvGzip, { headers: { 'Content-Encoding': coding } }),
+    status: 415,
+    code: 'importer.unsupportedEncoding',
+  })),
+  {
+    name: 'a multipart CSV with Content-Encoding: br',
+    request: (t) =>
+      form(t, [table('br'), data('id\n1\n')], {
+        headers: {
+          'X-StorageApi-Token': t,
+          'Content-Type': `multipart/form-data; boundary=${B}`,
+          'Content-Encoding': 'br',
+        },
+      }),
+    status: 415,
+    code: 'importer.unsupportedEncoding',
+  },
+  {
+    name: 'a raw CSV in charset=utf-16',
+    request: (t) =>
+      raw(t, Buffer.from('\ufeffid\n1\n', 'utf16le'), {
+        headers: { 'Content-Type': 'text/csv; charset=utf-16' },
+      }),
+    status: 415,
+    code: 'importer.unsupportedEncoding',
+  },
+  {
+    name: 'a 4-byte delimiter',
+    request: (t) => form(t, [table('t'), { name: 'delimiter', value: '\u{1D11E}' }, data('id\n1\n')]),
+    status: 400,
+    code: 'importer.invalidDialect',
+  },
+  {
+    name: 'a 2-byte delimiter in the query of a raw body',
+    request: (t) =>
+      raw(t, 'id\n1\n', {
+        path: `/write-table?tableId=in.c-hostile.raw&delimiter=${encodeURIComponent('§')}`,
+      }),
+    status: 400,
+    code: 'importer.invalidDialect',
+  },
+  {
+    name: 'a 3-byte enclosure',
+    request: (t) => form(t, [table('t'), { name: 'enclosure', value: '€' }, data('id\n1\n')]),
+    status: 400,
+    code: 'importer.invalidDialect',
+  },
+  {
+    name: 'a base64 Content-Transfer-Encoding on the data part',
+    request: (t) =>
+      form(t, [
+        table('b64'),
+        {
+          name: 'data',
+          value: Buffer.from('id\n1\n').toString('base64'),
+          rawHeaders:
+            'Content-Disposition: form-data; name="data"; filename="d.csv"\r\nContent-Transfer-Encoding: base64',
+        },
+      ]),
+    status: 415,
+    code: 'importer.unsupportedEncoding',
+  },
+
   // Lying or broken framing
   {
     // The rest of the body is parsed as a next request and rejected at once; the connection closes
