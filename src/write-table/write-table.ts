@@ -12,11 +12,12 @@ import type { UploadSlots } from '../http/upload-slots.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StorageClient } from '../storage-api/storage-client.js';
+import type { StorageJob } from '../storage-api/storage-types.js';
 import type { JobSearchSettings } from './find-started-job.js';
 import { classifyJsonBody, type JsonBodyType } from './json/json-body-type.js';
 import { type JsonSampleLimits, uploadJsonBody } from './json/upload-json-body.js';
 import { type BodyEncoding, classifyBody } from './receive-body.js';
-import { startTableJob } from './start-table-job.js';
+import { isTableAlreadyExists, startImportJob, startTableJob } from './start-table-job.js';
 import type { UploadedTableData } from './table-upload.js';
 import { uploadCsvBody } from './upload-csv-body.js';
 import type { S3ClientFor, UploadLimits } from './upload-to-s3.js';
@@ -120,21 +121,27 @@ async function importUploadedFile(
     runId: request.runId,
     signal,
   });
-  const started = await startTableJob(session, options, existing, uploaded.id, {
-    search: deps.jobSearch,
-    signal,
-  });
-  request.facts.jobId = started.job.id;
-  progress?.job(started.job);
+  const recovery = { search: deps.jobSearch, signal };
+  let started = await startTableJob(session, options, existing, uploaded.id, recovery);
   const jobStartedAt = Date.now();
   const budgetMs = request.respondAsync ? 0 : options.waitSeconds * 1000;
-  const job = await waitForJob(session, started.job, {
-    ...deps.jobPoll,
-    budgetMs,
-    signal,
-    stopWaiting: deps.drainDeadline,
-    onPoll: progress && ((polled) => progress.job(polled)),
-  });
+  const wait = (startedJob: StorageJob) => {
+    request.facts.jobId = startedJob.id;
+    progress?.job(startedJob);
+    return waitForJob(session, startedJob, {
+      ...deps.jobPoll,
+      budgetMs: Math.max(0, budgetMs - (Date.now() - jobStartedAt)),
+      signal,
+      stopWaiting: deps.drainDeadline,
+      onPoll: progress && ((polled) => progress.job(polled)),
+    });
+  };
+  let job = await wait(started.job);
+  if (started.tableCreated && job.status === 'error' && isTableAlreadyExists(job.error)) {
+    // Another request created the table while our create job waited: ours imported nothing.
+    started = await startImportJob(session, options, uploaded.id, recovery);
+    job = await wait(started.job);
+  }
   deps.metrics.jobWaitDuration.observe((Date.now() - jobStartedAt) / 1000);
   const rendered = renderWriteTableOutcome({
     tableId: options.table.tableId,
