@@ -56,7 +56,9 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
     const query = new URL(c.req.url).searchParams;
     const token = readStorageToken((name) => c.req.header(name), query);
     const json = classifyJsonBody(c.req.header('content-type'), c.req.header('content-encoding'));
-    const encoding = json ? 'raw' : classifyBody(c.req.header('content-type'), c.req.header('content-encoding'));
+    const encoding = json
+      ? 'raw'
+      : classifyBody(c.req.header('content-type'), c.req.header('content-encoding'));
     const respondAsync = /\brespond-async\b/i.test(c.req.header('prefer') ?? '');
     return serveUpload(c, deps, encoding, (admitted, progress) =>
       writeTable(
