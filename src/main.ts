@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { isEntryPoint, loadConfigOrExit, onStopSignals } from './entry-point.js';
 import { answerClientError } from './http/client-error.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
+import { deferContinue } from './http/expect-continue.js';
 import { createUploadSlots } from './http/upload-slots.js';
 import type { FaultInjector } from './local-storage/faults/fault-injector.js';
 import type { LocalStorage } from './local-storage/local-storage.js';
@@ -186,6 +187,8 @@ async function listen(
   }) as Server;
   // Requests Node rejects before routing (bad framing, huge headers) still get a JSON error body.
   server.on('clientError', answerClientError);
+  // No 100 Continue before the upload routes' checks passed (they send it as they start reading).
+  deferContinue(server);
   // Rejects on 'error' before 'listening'; either way no listener of its own stays attached.
   await once(server, 'listening');
   return server;

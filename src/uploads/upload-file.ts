@@ -58,6 +58,7 @@ async function uploadFile(
     const fields = createUploadFileFields();
     let upload: Promise<{ stored: StoredFile; session: StorageSession }> | undefined;
     const body = receiveBody({
+      admission: request,
       encoding: request.encoding,
       incoming: request.incoming,
       query: request.query,

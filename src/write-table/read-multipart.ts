@@ -1,7 +1,7 @@
 // Parses a multipart/form-data body with busboy as it streams: fields go to onField in arrival
 // order, the `data` file part to onData as a live stream. Limits become errors (busboy alone
 // would truncate silently); parts we do not use are drained so the parser never stalls.
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { AppError } from '../errors.js';
@@ -23,7 +23,12 @@ export interface MultipartLimits {
   maxFileBytes: number;
   maxFields: number;
   maxFieldBytes: number;
+  /** Bytes outside the `data` part (preamble, fields, part headers, epilogue): 413 beyond. */
+  maxFormBytes: number;
 }
+
+/** Room for what busboy reads ahead past the end of the data part before it reports that end. */
+const READ_AHEAD_BYTES = 256 * 1024;
 
 const malformed = (message: string) => new AppError(400, 'importer.malformedMultipart', message);
 /** busboy hands `undefined` for a part whose Content-Disposition has no `name` (with or without filename). */
@@ -64,6 +69,33 @@ export async function readMultipart(
   }
   let sawData = false;
   const fail = (err: unknown) => parser.destroy(err instanceof Error ? err : new Error(String(err)));
+  // Bytes outside the data part are counted while no data part is open: before it, and after it
+  // ended (less what came before its end). A form trickling megabytes of fields holds a connection.
+  let totalBytes = 0;
+  let dataStartedAt: number | undefined;
+  let dataEndedAt: number | undefined;
+  const formBytes = () => {
+    if (dataStartedAt === undefined) return totalBytes;
+    if (dataEndedAt === undefined) return dataStartedAt;
+    return dataStartedAt + Math.max(0, totalBytes - dataEndedAt - READ_AHEAD_BYTES);
+  };
+  const formCounter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      totalBytes += chunk.length;
+      if (formBytes() > limits.maxFormBytes) {
+        callback(
+          new AppError(
+            413,
+            'importer.formTooLarge',
+            `The form fields (everything outside the "data" part) are larger than ${limits.maxFormBytes} bytes.`,
+            { maxFormBytes: limits.maxFormBytes },
+          ),
+        );
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
 
   parser.on('field', (name: string | undefined, value, info) => {
     if (typeof name !== 'string') {
@@ -122,7 +154,16 @@ export async function readMultipart(
       return;
     }
     sawData = true;
-    handlers.onData(stream, { filename: info.filename, mimeType: info.mimeType });
+    dataStartedAt = Math.max(0, totalBytes - READ_AHEAD_BYTES);
+    stream.once('end', () => {
+      dataEndedAt = totalBytes;
+    });
+    try {
+      handlers.onData(stream, { filename: info.filename, mimeType: info.mimeType });
+    } catch (err) {
+      stream.resume();
+      fail(err);
+    }
   });
   parser.on('fieldsLimit', () =>
     fail(malformed(`Too many fields: at most ${limits.maxFields} are allowed.`)),
@@ -131,7 +172,7 @@ export async function readMultipart(
   parser.on('filesLimit', () => fail(malformed('Too many file parts: send one part "data".')));
 
   try {
-    await pipeline(source, parser, { signal });
+    await pipeline(source, formCounter, parser, { signal });
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     if (err instanceof AppError) throw err;

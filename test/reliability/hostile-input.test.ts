@@ -144,8 +144,8 @@ const CASES: HostileCase[] = [
   {
     name: 'a 2 MiB field value',
     request: (t) => form(t, [{ name: 'tableId', value: 'a'.repeat(2 * KIB * KIB) }, data('id\n1\n')]),
-    status: 400,
-    code: 'importer.malformedMultipart',
+    status: 413,
+    code: 'importer.formTooLarge',
   },
   {
     name: 'a 500 KiB delimiter',
