@@ -1,6 +1,6 @@
 // HTTP routes of the importer and the one error handler that renders every failure as the JSON
 // body of PRODUCT.md §2.1. Builds nothing itself: every collaborator comes in through AppDeps.
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { AppEnv } from './http/app-env.js';
 import { asClientGone, catchBareThrows } from './http/client-gone.js';
 import type { Drain } from './http/drain.js';
@@ -27,6 +27,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(metricsMiddleware(deps.metrics));
   app.use(requestLog(deps.logger));
   app.use(catchBareThrows());
+  app.use(requireHostHeader());
   if (deps.drain) app.use(deps.drain.guard({ exceptPaths: ['/v2/storage', '/metrics'] }));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
@@ -56,6 +57,21 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json(rendered.body, rendered.status as 400);
   });
   return app;
+}
+
+/** HTTP/1.1 requires a Host header (RFC 9112 §3.2); Node's own refusal would carry no JSON body. */
+function requireHostHeader(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.env?.incoming;
+    if (incoming && incoming.httpVersion === '1.1' && incoming.headers.host === undefined) {
+      c.header('Connection', 'close');
+      return c.json(
+        errorBody('importer.malformedRequest', 'The request is not valid HTTP/1.1: it has no Host header.'),
+        400,
+      );
+    }
+    await next();
+  };
 }
 
 /** Any other method on a known path: 405 with Allow, not a misleading 404. */

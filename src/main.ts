@@ -183,6 +183,8 @@ async function listen(
       // Node enforces the header timeout only on this check interval (default 30 s).
       connectionsCheckingInterval: Math.min(30_000, Math.max(100, headersTimeoutMs / 4)),
       keepAliveTimeout: 75_000,
+      // Node would answer a missing Host with a bodiless 400; app.ts refuses it with the JSON error.
+      requireHostHeader: false,
     },
   }) as Server;
   // Requests Node rejects before routing (bad framing, huge headers) still get a JSON error body.

@@ -490,6 +490,166 @@ const CASES: HostileCase[] = [
     code: 'importer.malformedRequest',
   },
 
+  // More hostile requests (issue 11's search beyond its list)
+  {
+    name: '3000 tiny headers',
+    request: (t) =>
+      buildRequest({
+        path: '/write-table?tableId=no',
+        headers: {
+          'X-StorageApi-Token': t,
+          'Content-Type': 'text/csv',
+          ...Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`h${i}`, '1'])),
+        },
+        body: 'id\n1\n',
+      }),
+    status: 431,
+    code: 'importer.headersTooLarge',
+  },
+  {
+    name: 'a 200-character boundary',
+    request: (t) =>
+      buildRequest({
+        headers: {
+          'X-StorageApi-Token': t,
+          'Content-Type': `multipart/form-data; boundary=${'b'.repeat(200)}`,
+        },
+        body: formBody('b'.repeat(200), [data('id\n1\n')]),
+      }),
+    status: 400,
+    code: 'importer.missingField',
+  },
+  {
+    name: 'a nested multipart field',
+    request: (t) =>
+      form(t, [
+        {
+          name: 'tableId',
+          value: formBody('inner', [table('t')]),
+          rawHeaders:
+            'Content-Disposition: form-data; name="tableId"\r\nContent-Type: multipart/mixed; boundary=inner',
+        },
+        data('id\n1\n'),
+      ]),
+    status: 400,
+    code: 'importer.invalidTableId',
+  },
+  {
+    name: 'tableId with a control character in the query',
+    request: (t) => raw(t, 'id\n1\n', { path: '/write-table?tableId=in.c-x.t%01' }),
+    status: 400,
+    code: 'importer.invalidTableId',
+  },
+  {
+    name: 'tableId with a right-to-left override',
+    request: (t) => csvWith('in.c-main.\u202etxt.exe', t),
+    status: 400,
+    code: 'importer.invalidTableId',
+  },
+  ...['99999999999999999999', '-1', '1e3', 'NaN', '0x10'].map((wait) => ({
+    name: `wait=${wait}`,
+    request: (t: string) => raw(t, 'id\n1\n', { path: `/write-table?tableId=in.c-hostile.raw&wait=${wait}` }),
+    status: 400,
+    code: 'importer.invalidNumber',
+  })),
+  {
+    name: 'a 1 MB query string',
+    request: (t) =>
+      raw(t, 'id\n1\n', { path: `/write-table?tableId=in.c-hostile.raw&x=${'q'.repeat(1024 * KIB)}` }),
+    status: 431,
+    code: 'importer.headersTooLarge',
+  },
+  {
+    name: 'columns with 100k entries',
+    request: (t) =>
+      form(t, [
+        table('cols'),
+        { name: 'columns', value: Array.from({ length: 100_000 }, (_, i) => `c${i}`).join(',') },
+        data('id\n1\n'),
+      ]),
+    status: 400,
+    code: 'importer.invalidColumns',
+  },
+  {
+    name: 'a NUL byte in a boolean field',
+    request: (t) => form(t, [table('t'), { name: 'incremental', value: '1\0' }, data('id\n1\n')]),
+    status: 400,
+    code: 'importer.invalidBoolean',
+  },
+  {
+    name: 'a NUL byte as the delimiter',
+    request: (t) => form(t, [table('t'), { name: 'delimiter', value: '\0\0' }, data('id\n1\n')]),
+    status: 400,
+    code: 'importer.invalidDialect',
+  },
+  {
+    name: 'malformed percent-encoding in the query',
+    request: (t) => raw(t, 'id\n1\n', { path: '/write-table?tableId=in.c-x.%E0%A4%A&%=%%' }),
+    status: 400,
+    code: 'importer.invalidTableId',
+  },
+  {
+    name: 'two different Content-Length headers',
+    request: bare(
+      'POST /write-table HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 5\r\nContent-Length: 50\r\n\r\nid\n1\n',
+    ),
+    status: 400,
+    code: 'importer.malformedRequest',
+  },
+  {
+    name: 'Transfer-Encoding with a space before the colon (smuggling)',
+    request: bare(
+      'POST /write-table HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n',
+    ),
+    status: 400,
+    code: 'importer.malformedRequest',
+  },
+  {
+    name: 'Transfer-Encoding: chunked, identity (smuggling)',
+    request: bare(
+      'POST /write-table HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n5\r\nid\n1\n\r\n0\r\n\r\n',
+    ),
+    status: 400,
+    code: 'importer.malformedRequest',
+  },
+  {
+    name: 'no Host header',
+    request: bare('POST /write-table HTTP/1.1\r\nContent-Length: 0\r\n\r\n'),
+    status: 400,
+    code: 'importer.malformedRequest',
+  },
+  {
+    name: 'an absolute-form request target without a token',
+    request: () =>
+      raw(undefined, 'id\n1\n', { path: 'http://evil.example/write-table?tableId=in.c-hostile.raw' }),
+    status: 401,
+    code: 'importer.tokenMissing',
+  },
+  {
+    name: 'two tokens in one Bearer header',
+    request: () => raw(undefined, 'id\n1\n', { headers: { Authorization: 'Bearer abcdef ghijkl' } }),
+    status: 401,
+    code: 'importer.tokenMalformed',
+  },
+  {
+    name: 'preamble of 2 MiB before the first boundary',
+    request: (t) =>
+      form(t, [], {
+        body: Buffer.concat([
+          Buffer.from('p'.repeat(2 * KIB * KIB)),
+          formBody(B, [table('t'), data('id\n1\n')]),
+        ]),
+      }),
+    status: 413,
+    code: 'importer.formTooLarge',
+  },
+  {
+    name: 'an empty column name in columns[]',
+    request: (t) => form(t, [table('t'), { name: 'columns[]', value: ' ' }, data('id\n1\n')]),
+    status: 400,
+    code: 'importer.invalidColumns',
+  },
+
   // Wrong methods and routes
   ...['GET', 'DELETE', 'PATCH', 'OPTIONS'].map((method) => ({
     name: `${method} /write-table`,
