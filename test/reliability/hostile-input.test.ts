@@ -408,6 +408,15 @@ const CASES: HostileCase[] = [
     code: 'importer.unsupportedEncoding',
   },
   {
+    name: 'a JSON body in charset=utf-16',
+    request: (t) =>
+      raw(t, Buffer.from('{"a":1}', 'utf16le'), {
+        headers: { 'Content-Type': 'application/json; charset=utf-16' },
+      }),
+    status: 415,
+    code: 'importer.unsupportedEncoding',
+  },
+  {
     name: 'a 4-byte delimiter',
     request: (t) => form(t, [table('t'), { name: 'delimiter', value: '\u{1D11E}' }, data('id\n1\n')]),
     status: 400,
