@@ -68,6 +68,21 @@ describe('fake tokens trickling a preamble', () => {
     expect(metricSum(await service.metrics(), 'table_importer_uploads_in_flight')).toBe(0);
   });
 
+  it('an upload-file with a fake token is refused as its data starts, not at the idle limit', async () => {
+    const boundary = 'stall';
+    const raw = await openRaw(service.url);
+    await raw.write(multipartHead('/upload-file', 'bogus', boundary));
+    // The data part opens with one byte, then nothing: the slot it took must not wait for more.
+    await raw.write(
+      chunk(`--${boundary}\r\nContent-Disposition: form-data; name="data"; filename="a.csv"\r\n\r\ni`),
+    );
+    const startedAt = Date.now();
+    const answer = await raw.response((IDLE_SECONDS + 4) * 1000);
+    raw.destroy();
+    expect([answer.status, answer.body.code]).toEqual([401, 'storage.tokenInvalid']);
+    expect(Date.now() - startedAt).toBeLessThan(IDLE_SECONDS * 1000);
+  });
+
   it('caps what a form carries outside its data part (1 MiB), however fast it comes', async () => {
     const answer = await writeTable(
       service.url,
