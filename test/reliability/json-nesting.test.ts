@@ -43,6 +43,9 @@ describe('deeply nested JSON', () => {
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().heapUsed);
 
+    console.log(
+      `json nesting figures: ${JSON.stringify({ levels: LEVELS, gzippedBytes: body.length, heapGrowthMiB: Math.round((peak - baseline) / 1024 / 1024) })}`,
+    );
     expect(answer.status, JSON.stringify(answer.body)).toBe(400);
     expect(answer.body.code).toBe('importer.invalidJson');
     expect(answer.body.error).toMatch(/nested more than 258 levels/);
