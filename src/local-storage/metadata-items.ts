@@ -158,7 +158,12 @@ export function columnMetadataList(
  */
 function ownEntry<T>(map: Record<string, T>, key: string, create: () => T): T {
   if (!Object.hasOwn(map, key)) {
-    Object.defineProperty(map, key, { value: create(), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(map, key, {
+      value: create(),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return map[key] as T;
 }
