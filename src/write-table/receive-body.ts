@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { AppError, clientDisconnected } from '../errors.js';
+import { JSON_MEDIA_TYPES } from './json/json-body-type.js';
 import { type MultipartHandlers, readMultipart } from './read-multipart.js';
 
 export type BodyEncoding = 'multipart' | 'raw';
@@ -14,14 +15,16 @@ export type BodyEncoding = 'multipart' | 'raw';
  */
 const MIN_PROGRESS_BYTES = 1024;
 
-const RAW_TYPES = new Set([
+/** Raw CSV bodies (the README's list matches this one; a test checks). */
+export const RAW_CSV_MEDIA_TYPES = [
   'text/csv',
   'application/csv',
   'text/plain',
   'application/gzip',
   'application/x-gzip',
   'application/octet-stream',
-]);
+];
+const RAW_TYPES = new Set(RAW_CSV_MEDIA_TYPES);
 
 /** Decides the encoding from Content-Type; anything unsupported → 415 with a hint. */
 export function classifyBody(contentType: string | undefined): BodyEncoding {
@@ -35,7 +38,7 @@ export function classifyBody(contentType: string | undefined): BodyEncoding {
   throw new AppError(
     415,
     'importer.unsupportedMediaType',
-    `Unsupported Content-Type "${mediaType.slice(0, 100)}": send multipart/form-data with a "data" part, or a raw body as text/csv, application/gzip or application/octet-stream.${hint}`,
+    `Unsupported Content-Type "${mediaType.slice(0, 100)}": send multipart/form-data with a "data" part, a raw CSV body as ${RAW_CSV_MEDIA_TYPES.join(', ')} (or none), or JSON records as ${JSON_MEDIA_TYPES.join(', ')}.${hint}`,
   );
 }
 

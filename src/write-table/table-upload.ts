@@ -5,6 +5,7 @@ import type { RequestFacts } from '../http/app-env.js';
 import type { StorageClient } from '../storage-api/storage-client.js';
 import type { StorageTable } from '../storage-api/storage-types.js';
 import type { StreamToStorageFileDeps } from '../uploads/stream-to-storage-file.js';
+import type { ImporterWarning } from './warnings.js';
 import type { WriteTableOptions } from './write-table-fields.js';
 import type { UploadedFile } from './write-table-result.js';
 
@@ -35,4 +36,8 @@ export interface UploadedTableData {
   uploadMs: number;
   options: WriteTableOptions;
   existing: StorageTable | null;
+  /** The importer's own warnings so far (a detected delimiter, …). */
+  warnings?: ImporterWarning[];
+  /** CSV bodies: the delimiter the import uses (sent or detected). */
+  delimiter?: string;
 }

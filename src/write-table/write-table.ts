@@ -12,6 +12,7 @@ import type { UploadSlots } from '../http/upload-slots.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StorageClient } from '../storage-api/storage-client.js';
+import { isUntypedBody, parseFormatField, resolveBodyFormat } from './body-format.js';
 import type { JobSearchSettings } from './find-started-job.js';
 import { classifyJsonBody, type JsonBodyType } from './json/json-body-type.js';
 import { type JsonSampleLimits, uploadJsonBody } from './json/upload-json-body.js';
@@ -21,6 +22,7 @@ import type { UploadedTableData } from './table-upload.js';
 import { uploadCsvBody } from './upload-csv-body.js';
 import type { S3ClientFor, UploadLimits } from './upload-to-s3.js';
 import { type JobPollSettings, waitForJob } from './wait-for-job.js';
+import { formatDetected, type ImporterWarning, ignoredFieldWarnings } from './warnings.js';
 import { renderWriteTableOutcome } from './write-table-result.js';
 
 export interface WriteTableDeps {
@@ -52,24 +54,39 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
   return async (c: Context<AppEnv>) => {
     const query = new URL(c.req.url).searchParams;
     const token = readStorageToken((name) => c.req.header(name), query);
-    const json = classifyJsonBody(c.req.header('content-type'), c.req.header('content-encoding'));
-    const encoding = json ? 'raw' : classifyBody(c.req.header('content-type'));
+    const contentType = c.req.header('content-type');
+    const format = parseFormatField(query.get('format') ?? undefined);
+    const declared =
+      format === 'csv' ? undefined : classifyJsonBody(contentType, c.req.header('content-encoding'));
+    const encoding = declared || format === 'json' || format === 'ndjson' ? 'raw' : classifyBody(contentType);
     const respondAsync = /\brespond-async\b/i.test(c.req.header('prefer') ?? '');
-    return serveUpload(c, deps, encoding, (admitted, progress) =>
-      writeTable(
+    return serveUpload(c, deps, encoding, async (admitted, progress) => {
+      const resolved = await resolveBodyFormat({
+        declared,
+        multipart: encoding === 'multipart',
+        untyped: isUntypedBody(contentType),
+        gzipEncoded: /^\s*(x-)?gzip\s*$/i.test(c.req.header('content-encoding') ?? ''),
+        format,
+        incoming: admitted.incoming,
+        signal: admitted.clientSignal,
+        idleTimeoutMs: deps.limits.idleTimeoutMs,
+      });
+      const mediaType = contentType?.split(';')[0]?.trim() ?? '';
+      return writeTable(
         deps,
         {
           token,
           encoding,
-          json,
+          json: resolved.json,
           query,
           respondAsync,
+          warnings: resolved.detected ? [formatDetected(resolved.detected, mediaType)] : [],
           ...admitted,
           jobUrl: (jobId) => importerUrl(c, `/jobs/${jobId}`),
         },
         progress,
-      ),
-    );
+      );
+    });
   };
 }
 
@@ -80,6 +97,8 @@ interface WriteTableRequest extends AdmittedUpload {
   json: JsonBodyType | undefined;
   query: URLSearchParams;
   respondAsync: boolean;
+  /** Warnings known before the body is read (a format guessed from the first bytes). */
+  warnings: ImporterWarning[];
   /** The importer's own GET /jobs/{id} URL, for the Location of a 202. */
   jobUrl(jobId: number): string;
 }
@@ -111,6 +130,11 @@ async function importUploadedFile(
   progress: ProgressSink | undefined,
 ): Promise<UploadOutcome> {
   const { uploaded, uploadMs, options, existing, startedAt } = phase;
+  const warnings = [
+    ...request.warnings,
+    ...(phase.warnings ?? []),
+    ...ignoredFieldWarnings(options, existing),
+  ];
   const signal = request.clientSignal;
   const session = deps.storage.session({
     token: request.token,
@@ -138,6 +162,8 @@ async function importUploadedFile(
     tableId: options.table.tableId,
     tableCreated: started.tableCreated,
     incremental: options.incremental,
+    warnings,
+    ...(phase.delimiter !== undefined ? { delimiter: phase.delimiter } : {}),
     file: uploaded,
     job,
     timings: { uploadMs, jobMs: Date.now() - jobStartedAt, totalMs: Date.now() - startedAt },

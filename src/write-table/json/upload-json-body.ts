@@ -33,6 +33,7 @@ const CSV_ONLY_FIELDS = new Set([
   'escapedBy',
   'withoutHeaders',
   'ignoredLinesCount',
+  'encoding',
 ]);
 
 export interface JsonUploadDeps extends TableUploadDeps {
