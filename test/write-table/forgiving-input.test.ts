@@ -195,4 +195,44 @@ describe('forgiving input', () => {
       { code: 'importer.primaryKeyIgnored', message: expect.stringContaining('without a primary key') },
     ]);
   });
+
+  it('states facts: a failed create created nothing; a JSON create reads the same in GET /jobs', async () => {
+    const failed = await writeTable(service.url, service.token, 'id,id\n1,2\n', {
+      query: { tableId: 'in.c-facts.dup', delimiter: ',' },
+    });
+    expect(failed.status, JSON.stringify(failed.body)).toBe(400);
+    expect(failed.body).toMatchObject({
+      tableId: 'in.c-facts.dup',
+      tableCreated: false,
+      job: { operationName: 'tableCreate', status: 'error' },
+    });
+    const getJob = (id: number) =>
+      send(`${service.url}/jobs/${id}`, { method: 'GET', headers: { 'X-StorageApi-Token': service.token } });
+    const failedJob = await getJob((failed.body.job as { id: number }).id);
+    expect(failedJob.body).toMatchObject({ tableCreated: false, incremental: false });
+
+    const created = await put(
+      '[{"a":1}]',
+      { tableId: 'in.c-facts.json' },
+      { 'Content-Type': 'application/json' },
+    );
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const job = await getJob((created.body.job as { id: number }).id);
+    for (const key of ['tableId', 'tableCreated', 'incremental'] as const) {
+      expect(job.body[key], key).toEqual(created.body[key]);
+    }
+    expect(created.body).toMatchObject({ tableCreated: true, incremental: false });
+    const appended = await put(
+      '[{"a":2}]',
+      { tableId: 'in.c-facts.json' },
+      { 'Content-Type': 'application/json' },
+    );
+    const appendJob = await getJob((appended.body.job as { id: number }).id);
+    expect(appended.body).toMatchObject({ tableCreated: false, incremental: true });
+    expect(appendJob.body).toMatchObject({
+      tableId: 'in.c-facts.json',
+      tableCreated: false,
+      incremental: true,
+    });
+  });
 });
