@@ -152,7 +152,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
       const cause = err instanceof AbortError ? err.originalError : err;
       if (!options.idempotent && isUncertainOutcome(cause))
         throw new UncertainOutcomeError(options.endpoint, cause);
-      throw storageErrorToAppError(options.endpoint, cause);
+      throw storageErrorToAppError(options.endpoint, cause, { timeoutMs: attemptTimeoutMs(policy) });
     }
   }
 
