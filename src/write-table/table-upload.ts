@@ -28,6 +28,8 @@ export interface TableUploadRequest {
   runId: string | undefined;
   clientSignal: AbortSignal;
   facts: RequestFacts;
+  /** files/prepare calls of this request, so a refused request can delete what they created. */
+  prepares?: Array<Promise<{ id: number }>>;
 }
 
 /** The upload phase's result: what the job phase needs to start exactly one job. */

@@ -8,6 +8,7 @@ import { streamToStorageFile } from '../uploads/stream-to-storage-file.js';
 import { isGzip } from './byte-counter.js';
 import { type CsvPrefix, prefixText, prepareCsvInput } from './csv-input.js';
 import { chooseDelimiter } from './detect-delimiter.js';
+import { trackPrepares } from './discard-file.js';
 import { type BodyEncoding, receiveBody } from './receive-body.js';
 import { createTableLookup } from './table-lookup.js';
 import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from './table-upload.js';
@@ -63,7 +64,9 @@ export async function uploadCsvBody(
       const input = await prepareCsvInput(stream, { encoding: encodingUsed });
       prefix = input.prefix;
       const stored = await streamToStorageFile(input.stream, deps, {
-        session: session(undefined),
+        // A prepare already sent runs to its end even if the request fails meanwhile: its file is
+        // then deleted (discard-file.ts) instead of left behind.
+        session: trackPrepares(session(undefined, request.clientSignal), request.prepares),
         signal: failFast.signal,
         clientSignal: request.clientSignal,
         describe(head) {

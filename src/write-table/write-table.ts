@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StorageClient } from '../storage-api/storage-client.js';
 import { isUntypedBody, parseFormatField, resolveBodyFormat } from './body-format.js';
+import { discardPreparedFiles, isDiscardable } from './discard-file.js';
 import type { JobSearchSettings } from './find-started-job.js';
 import { classifyJsonBody, type JsonBodyType } from './json/json-body-type.js';
 import { type JsonSampleLimits, uploadJsonBody } from './json/upload-json-body.js';
@@ -81,6 +82,7 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
           query,
           respondAsync,
           warnings: resolved.detected ? [formatDetected(resolved.detected, mediaType)] : [],
+          prepares: [],
           ...admitted,
           jobUrl: (jobId) => importerUrl(c, `/jobs/${jobId}`),
         },
@@ -99,11 +101,27 @@ interface WriteTableRequest extends AdmittedUpload {
   respondAsync: boolean;
   /** Warnings known before the body is read (a format guessed from the first bytes). */
   warnings: ImporterWarning[];
+  /** files/prepare calls made for this request (a refused request deletes their files). */
+  prepares: Array<Promise<{ id: number }>>;
   /** The importer's own GET /jobs/{id} URL, for the Location of a 202. */
   jobUrl(jobId: number): string;
 }
 
 async function writeTable(
+  deps: WriteTableDeps,
+  request: WriteTableRequest,
+  progress: ProgressSink | undefined,
+): Promise<UploadOutcome> {
+  try {
+    return await uploadAndImport(deps, request, progress);
+  } catch (err) {
+    // Refused before any job could start: the prepared file goes too (after the answer, best effort).
+    if (isDiscardable(request, err)) void discardPreparedFiles(deps, request);
+    throw err;
+  }
+}
+
+async function uploadAndImport(
   deps: WriteTableDeps,
   request: WriteTableRequest,
   progress: ProgressSink | undefined,
