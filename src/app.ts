@@ -26,7 +26,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(metricsMiddleware(deps.metrics));
-  app.use(jsonNewline());
+  app.use(jsonNewline({ exceptPaths: ['/v2/storage'] }));
   app.use(requestLog(deps.logger));
   app.use(catchBareThrows());
   if (deps.drain) app.use(deps.drain.guard({ exceptPaths: ['/v2/storage', '/metrics'] }));
