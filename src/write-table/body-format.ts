@@ -104,8 +104,11 @@ function sniffBody(input: ResolveBodyFormatInput): Promise<Sniffed> {
       if (first !== undefined || ended || length >= SNIFF_BYTES) finish({ first, gzip: false });
     };
     const onReadable = () => {
-      let chunk: Buffer | null;
-      while ((chunk = incoming.read() as Buffer | null) !== null) {
+      for (
+        let chunk = incoming.read() as Buffer | null;
+        chunk !== null;
+        chunk = incoming.read() as Buffer | null
+      ) {
         seen.push(chunk);
         length += chunk.length;
       }

@@ -8,7 +8,6 @@ import { fieldPart, fileHeader } from '../support/multipart-body.js';
 import { chunk, multipartHead, openRaw } from '../support/raw-socket.js';
 import {
   expectNoSecrets,
-  fileObjectExists,
   listImporterFiles,
   metricSum,
   type ProcessResources,
