@@ -6,6 +6,7 @@ import type { AppEnv } from './http/app-env.js';
 import { asClientGone, catchBareThrows } from './http/client-gone.js';
 import type { Drain } from './http/drain.js';
 import { errorBody, errorContextOf, renderError } from './http/error-body.js';
+import { jsonNewline } from './http/json-newline.js';
 import { requestLog } from './http/request-log.js';
 import { createGetJobHandler } from './jobs/get-job.js';
 import type { Logger } from './logger.js';
@@ -28,6 +29,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(metricsMiddleware(deps.metrics));
+  app.use(jsonNewline({ exceptPaths: ['/v2/storage'] }));
   app.use(requestLog(deps.logger));
   app.use(catchBareThrows());
   app.use(requireHostHeader());

@@ -15,7 +15,7 @@ import { createUploadSlots } from './http/upload-slots.js';
 import { LocalModeNotInstalledError, missingLocalModePackage } from './local-mode-packages.js';
 import type { FaultInjector } from './local-storage/faults/fault-injector.js';
 import type { LocalStorage } from './local-storage/local-storage.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, createStdoutDestination, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createS3ClientFor } from './s3/s3-client-for.js';
 import { toListenError } from './startup-failure.js';
@@ -225,9 +225,19 @@ function printBanner(config: Config, service: RunningService): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/**
+ * The AWS SDK prints "NodeVersionSupportWarning: … will require node >=22" once per process on
+ * Node 20, which we support: users cannot act on it. The SDK's own switch turns off exactly that
+ * notice (not other warnings); an explicit setting in the environment still wins.
+ */
+function silenceSdkNodeVersionNotice(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 async function main(): Promise<void> {
+  silenceSdkNodeVersionNotice();
   const config = loadConfigOrExit(process.env);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, createStdoutDestination(process.stdout.isTTY === true));
   const service = await startService(config, logger, { processMetrics: true });
   // Before announcing the service: whoever reacts to the announcement may signal at once.
   installShutdownSignals(service, config, logger);

@@ -42,7 +42,11 @@ export function errorBody(code: string, message: string) {
 
 export function renderError(err: unknown, context: ErrorContext): RenderedError {
   if (err instanceof AppError) {
-    if (context.facts) context.facts.errorCode = err.code;
+    if (context.facts) {
+      context.facts.errorCode = err.code;
+      // Upstream failures: the request log says why (the message names the cause, never a secret).
+      if (err.status >= 500) context.facts.errorMessage = err.message;
+    }
     const { retryAfterSeconds, ...details } = err.details;
     const secrets = context.secrets ?? [];
     return {

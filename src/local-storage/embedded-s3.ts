@@ -114,7 +114,11 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
       return { sizeBytes: (await stat(objectPath)).size };
     },
     async deleteObject(key) {
-      await server.store.deleteObject(bucket, key);
+      // A file prepared but never uploaded has no object (nor its directory, which s3rver's
+      // clean-up then fails to read): deleting it still succeeds, as on Storage (contract §13.1).
+      await server.store.deleteObject(bucket, key).catch((err: { code?: string }) => {
+        if (err?.code !== 'ENOENT') throw err;
+      });
     },
     async close() {
       await gate.close();

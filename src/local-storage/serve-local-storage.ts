@@ -3,7 +3,7 @@
 // LOCAL_STORAGE_DIR, LOCAL_STORAGE_TOKEN, LOCAL_S3_PORT, LOCAL_DUCKDB_MEMORY, LOCAL_FAULTS.
 // For running the importer in remote mode against it (`.ci/prod-smoke`). SIGTERM/SIGINT close it.
 import { isEntryPoint, loadConfigOrExit, onStopSignals, startOrExit } from '../entry-point.js';
-import { createLogger } from '../logger.js';
+import { createLogger, createStdoutDestination } from '../logger.js';
 import { createFaultInjector } from './faults/fault-injector.js';
 import { startLocalStorageServer } from './local-storage.js';
 
@@ -12,7 +12,7 @@ const STANDALONE_PORT = 9080;
 
 async function serveLocalStorage(): Promise<void> {
   const config = loadConfigOrExit({ ...process.env, KBC_URL: undefined }, { port: STANDALONE_PORT });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, createStdoutDestination(process.stdout.isTTY === true));
   const server = await startLocalStorageServer({
     dataDir: config.localStorageDir,
     tokens: [{ token: config.localStorageToken, description: 'Local master token', isMasterToken: true }],

@@ -55,6 +55,8 @@ export interface StorageSession {
   ensureBucket(stage: string, name: string): Promise<void>;
   prepareFile(params: PrepareFileParams): Promise<StorageFile>;
   getFile(fileId: number): Promise<StorageFile>;
+  /** Deletes a file record (and its object); a file already gone counts as deleted. */
+  deleteFile(fileId: number): Promise<void>;
   createTableAsync(bucketId: string, params: TableCreateParams): Promise<StorageJob>;
   importTableAsync(tableId: string, params: TableImportParams): Promise<StorageJob>;
   getJob(jobId: number): Promise<StorageJob>;
@@ -74,12 +76,14 @@ export interface StorageClient {
 
 interface CallOptions {
   endpoint: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   body?: unknown;
   idempotent: boolean;
   /** Shape check of a 2xx body; anything else is an UnreadableAnswerError. Default: an object or array. */
   accepts?: (body: unknown) => boolean;
+  /** A 2xx answer may have no body (DELETE's 204). */
+  emptyBody?: boolean;
 }
 
 export function createStorageClient(deps: StorageClientDeps): StorageClient {
@@ -117,6 +121,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
         parseRetryAfterMs(response.headers.get('retry-after')),
       );
     }
+    if (text === '' && call.emptyBody) return undefined as T;
     if (text === '') throw new UnreadableAnswerError(response.status, 'an empty body');
     const body = parseJson(text);
     if (body === undefined) throw new UnreadableAnswerError(response.status, 'a body that is not JSON');
@@ -159,7 +164,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
       const cause = err instanceof AbortError ? err.originalError : err;
       if (!options.idempotent && isUncertainOutcome(cause))
         throw new UncertainOutcomeError(options.endpoint, cause);
-      throw storageErrorToAppError(options.endpoint, cause);
+      throw storageErrorToAppError(options.endpoint, cause, { timeoutMs: attemptTimeoutMs(policy) });
     }
   }
 
@@ -206,6 +211,19 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
             idempotent: true,
           }),
         getFile: (fileId) => get<StorageFile>('files/detail', `files/${fileId}`),
+        async deleteFile(fileId) {
+          try {
+            await call<void>(context, {
+              endpoint: 'files/delete',
+              method: 'DELETE',
+              path: `${scope}/files/${fileId}`,
+              idempotent: true,
+              emptyBody: true,
+            });
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'storage.files.notFound') throw err;
+          }
+        },
         createTableAsync: (bucketId, params) =>
           call<StorageJob>(context, {
             endpoint: 'tables-async',

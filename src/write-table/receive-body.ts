@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { AppError, clientDisconnected } from '../errors.js';
+import { JSON_MEDIA_TYPES } from './json/json-body-type.js';
 import { type MultipartHandlers, readMultipart } from './read-multipart.js';
 
 export type BodyEncoding = 'multipart' | 'raw';
@@ -18,14 +19,16 @@ export const MIN_BYTES_PER_SECOND = 1024;
 /** Everything of a multipart body outside its `data` part (preamble, fields, part headers). */
 export const MAX_FORM_BYTES = 1024 * 1024;
 
-const RAW_TYPES = new Set([
+/** Raw CSV bodies (the README's list matches this one; a test checks). */
+export const RAW_CSV_MEDIA_TYPES = [
   'text/csv',
   'application/csv',
   'text/plain',
   'application/gzip',
   'application/x-gzip',
   'application/octet-stream',
-]);
+];
+const RAW_TYPES = new Set(RAW_CSV_MEDIA_TYPES);
 
 /** Charsets a CSV may declare: Storage reads UTF-8 (ASCII is a subset). */
 const CSV_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
@@ -53,7 +56,7 @@ export function classifyBody(contentType: string | undefined, contentEncoding?: 
     throw new AppError(
       415,
       'importer.unsupportedEncoding',
-      `Unsupported charset "${charset.slice(0, 100)}": Storage reads CSV as UTF-8; convert the file (e.g. iconv -f ${charset.slice(0, 30)} -t utf-8).`,
+      `Unsupported charset "${charset.slice(0, 100)}" in Content-Type: send the body with the encoding field instead (e.g. ?encoding=${encodeURIComponent(charset.slice(0, 30))}), and it is converted to UTF-8 while streaming.`,
     );
   }
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
@@ -66,7 +69,7 @@ export function classifyBody(contentType: string | undefined, contentEncoding?: 
   throw new AppError(
     415,
     'importer.unsupportedMediaType',
-    `Unsupported Content-Type "${mediaType.slice(0, 100)}": send multipart/form-data with a "data" part, or a raw body as text/csv, application/gzip or application/octet-stream.${hint}`,
+    `Unsupported Content-Type "${mediaType.slice(0, 100)}": send multipart/form-data with a "data" part, a raw CSV body as ${RAW_CSV_MEDIA_TYPES.join(', ')} (or none), or JSON records as ${JSON_MEDIA_TYPES.join(', ')}.${hint}`,
   );
 }
 

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload, type Options as UploadOptions } from '@aws-sdk/lib-storage';
 import { AppError } from '../errors.js';
+import { describeCause } from '../storage-api/describe-cause.js';
 import type { StorageFile } from '../storage-api/storage-types.js';
 
 /** A new client for each prepared file (its credentials are scoped to that file's key). */
@@ -74,7 +75,7 @@ export async function uploadToS3(
     throw new AppError(
       502,
       'importer.s3UploadFailed',
-      `Uploading the file to S3 failed: ${describe(err)}`,
+      `Uploading the file to S3 failed: ${describeCause(err)}`,
       {},
       { cause: err },
     );
@@ -114,10 +115,4 @@ function closeWhenIdle(client: S3Client): { close(): void } {
       destroyIfIdle();
     },
   };
-}
-
-function describe(err: unknown): string {
-  if (err && typeof err === 'object' && 'name' in err && 'message' in err)
-    return `${err.name}: ${err.message}`;
-  return String(err);
 }

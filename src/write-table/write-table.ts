@@ -13,6 +13,8 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StorageClient } from '../storage-api/storage-client.js';
 import type { StorageJob } from '../storage-api/storage-types.js';
+import { isUntypedBody, parseFormatField, resolveBodyFormat } from './body-format.js';
+import { discardPreparedFiles, isDiscardable } from './discard-file.js';
 import type { JobSearchSettings } from './find-started-job.js';
 import { classifyJsonBody, type JsonBodyType } from './json/json-body-type.js';
 import { type JsonSampleLimits, uploadJsonBody } from './json/upload-json-body.js';
@@ -22,6 +24,7 @@ import type { UploadedTableData } from './table-upload.js';
 import { uploadCsvBody } from './upload-csv-body.js';
 import type { S3ClientFor, UploadLimits } from './upload-to-s3.js';
 import { type JobPollSettings, waitForJob } from './wait-for-job.js';
+import { formatDetected, type ImporterWarning, ignoredFieldWarnings } from './warnings.js';
 import { renderWriteTableOutcome } from './write-table-result.js';
 
 export interface WriteTableDeps {
@@ -55,26 +58,43 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
   return async (c: Context<AppEnv>) => {
     const query = new URL(c.req.url).searchParams;
     const token = readStorageToken((name) => c.req.header(name), query);
-    const json = classifyJsonBody(c.req.header('content-type'), c.req.header('content-encoding'));
-    const encoding = json
-      ? 'raw'
-      : classifyBody(c.req.header('content-type'), c.req.header('content-encoding'));
+    const contentType = c.req.header('content-type');
+    const format = parseFormatField(query.get('format') ?? undefined);
+    const declared =
+      format === 'csv' ? undefined : classifyJsonBody(contentType, c.req.header('content-encoding'));
+    const encoding =
+      declared || format === 'json' || format === 'ndjson'
+        ? 'raw'
+        : classifyBody(contentType, c.req.header('content-encoding'));
     const respondAsync = /\brespond-async\b/i.test(c.req.header('prefer') ?? '');
-    return serveUpload(c, deps, encoding, (admitted, progress) =>
-      writeTable(
+    return serveUpload(c, deps, encoding, async (admitted, progress) => {
+      const resolved = await resolveBodyFormat({
+        declared,
+        multipart: encoding === 'multipart',
+        untyped: isUntypedBody(contentType),
+        gzipEncoded: /^\s*(x-)?gzip\s*$/i.test(c.req.header('content-encoding') ?? ''),
+        format,
+        incoming: admitted.incoming,
+        signal: admitted.clientSignal,
+        idleTimeoutMs: deps.limits.idleTimeoutMs,
+      });
+      const mediaType = contentType?.split(';')[0]?.trim() ?? '';
+      return writeTable(
         deps,
         {
           token,
           encoding,
-          json,
+          json: resolved.json,
           query,
           respondAsync,
+          warnings: resolved.detected ? [formatDetected(resolved.detected, mediaType)] : [],
+          prepares: [],
           ...admitted,
           jobUrl: (jobId) => importerUrl(deps.publicUrl, `/jobs/${jobId}`),
         },
         progress,
-      ),
-    );
+      );
+    });
   };
 }
 
@@ -86,10 +106,29 @@ interface WriteTableRequest extends AdmittedUpload {
   query: URLSearchParams;
   respondAsync: boolean;
   /** The importer's own GET /jobs/{id} URL (PUBLIC_URL or relative), for the Location of a 202. */
+  /** Warnings known before the body is read (a format guessed from the first bytes). */
+  warnings: ImporterWarning[];
+  /** files/prepare calls made for this request (a refused request deletes their files). */
+  prepares: Array<Promise<{ id: number }>>;
+  /** The importer's own GET /jobs/{id} URL, for the Location of a 202. */
   jobUrl(jobId: number): string;
 }
 
 async function writeTable(
+  deps: WriteTableDeps,
+  request: WriteTableRequest,
+  progress: ProgressSink | undefined,
+): Promise<UploadOutcome> {
+  try {
+    return await uploadAndImport(deps, request, progress);
+  } catch (err) {
+    // Refused before any job could start: the prepared file goes too (after the answer, best effort).
+    if (isDiscardable(request, err)) void discardPreparedFiles(deps, request);
+    throw err;
+  }
+}
+
+async function uploadAndImport(
   deps: WriteTableDeps,
   request: WriteTableRequest,
   progress: ProgressSink | undefined,
@@ -116,6 +155,11 @@ async function importUploadedFile(
   progress: ProgressSink | undefined,
 ): Promise<UploadOutcome> {
   const { uploaded, uploadMs, options, existing, startedAt } = phase;
+  const warnings = [
+    ...request.warnings,
+    ...(phase.warnings ?? []),
+    ...ignoredFieldWarnings(options, existing),
+  ];
   const signal = request.clientSignal;
   const session = deps.storage.session({
     token: request.token,
@@ -149,6 +193,8 @@ async function importUploadedFile(
     tableId: options.table.tableId,
     tableCreated: started.tableCreated,
     incremental: options.incremental,
+    warnings,
+    ...(phase.delimiter !== undefined ? { delimiter: phase.delimiter } : {}),
     file: uploaded,
     job,
     timings: { uploadMs, jobMs: Date.now() - jobStartedAt, totalMs: Date.now() - startedAt },

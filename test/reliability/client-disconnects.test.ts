@@ -269,7 +269,7 @@ describe('client disconnects', () => {
 
   it('logged no server error and counted the aborted uploads', async () => {
     const errors = service.logs.filter(
-      (line) => line.includes('"level":50') || line.includes('"status":500'),
+      (line) => line.includes('"level":"error"') || line.includes('"status":500'),
     );
     expect(errors).toEqual([]);
     const metrics = await service.metrics();

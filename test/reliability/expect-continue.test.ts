@@ -32,7 +32,7 @@ async function firstAnswer(
     async send(body) {
       await raw.write(body);
       // The final answer follows the interim 100: wait for its whole JSON body.
-      const final = /HTTP\/1\.1 ([2-5]\d\d) [^\r]*\r\n[\s\S]*?\r\n\r\n(\{[\s\S]*\})$/;
+      const final = /HTTP\/1\.1 ([2-5]\d\d) [^\r]*\r\n[\s\S]*?\r\n\r\n(\{[\s\S]*\})\n?$/;
       const until = Date.now() + 10_000;
       let match = final.exec(raw.received());
       while (!match && Date.now() < until) {

@@ -11,6 +11,9 @@ const FORMATS: Readonly<Record<string, JsonBodyFormat>> = {
   'application/x-jsonlines': 'ndjson',
 };
 
+/** JSON bodies by Content-Type (the README's list matches this one; a test checks). */
+export const JSON_MEDIA_TYPES = Object.keys(FORMATS);
+
 export interface JsonBodyType {
   format: JsonBodyFormat;
   gzip: boolean;
