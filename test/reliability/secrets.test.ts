@@ -103,6 +103,7 @@ describe('secrets', () => {
     // A multi-part upload while S3 and Storage fail often.
     faults.configure({
       seed: 3,
+      retryAfterSeconds: 0,
       rules: [
         { target: 's3', fault: '500', rate: 0.2 },
         { target: 's3', fault: 'reset-before', rate: 0.2 },
