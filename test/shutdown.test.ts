@@ -11,6 +11,7 @@ import { type LocalStorageServer, startLocalStorageServer } from '../src/local-s
 import { type ChildService, exitWithin, spawnService } from './support/child-service.js';
 import { fieldPart, fileHeader } from './support/multipart-body.js';
 import { chunk, multipartHead, openRaw } from './support/raw-socket.js';
+import { metricSum } from './support/reliability-service.js';
 import { type JobHoldingProxy, startJobHoldingProxy } from './support/storage-proxy.js';
 
 const LOCAL_TOKEN = 'local-token';
@@ -203,7 +204,10 @@ describe('graceful shutdown of the real process', () => {
     }
     const upload = await startSlowUpload(service.url, LOCAL_TOKEN, 'in.c-drain.unfinished', 'cut');
     await upload.write(chunk('1,a\n'));
-    await sleep(200);
+    // Admitted: the child's in-flight gauge shows the unfinished upload (the waiting one gave its slot back).
+    const inFlight = async () =>
+      metricSum(await (await fetch(`${service.url}/metrics`)).text(), 'table_importer_uploads_in_flight');
+    await expect.poll(inFlight, { interval: 20 }).toBe(1);
 
     const signalledAt = Date.now();
     service.child.kill('SIGTERM');
