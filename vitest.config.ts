@@ -10,5 +10,8 @@ export default defineConfig({
     testTimeout: 15_000,
     hookTimeout: 15_000,
     pool: 'forks',
+    // Most test time is waiting on sockets, child processes and DuckDB, not JS: on a 2-core
+    // machine three forks overlap those waits (vitest's default would be one fork: cores - 1).
+    maxWorkers: 3,
   },
 });

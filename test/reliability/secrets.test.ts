@@ -26,7 +26,8 @@ import { type RecordingProxy, startRecordingProxy } from '../support/storage-pro
 
 const MIB = 1024 * 1024;
 
-describe('secrets', () => {
+// One long scenario (many requests under faults): its own timeout, not the 15 s default.
+describe('secrets', { timeout: 60_000 }, () => {
   const token = `sec-${randomBytes(24).toString('hex')}`;
   const wrongToken = `wrong-${randomBytes(24).toString('hex')}`;
   const faults = createFaultInjector();
