@@ -8,7 +8,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['**/node_modules/**', ...HEAVY_TESTS],
     testTimeout: 15_000,
-    hookTimeout: 15_000,
+    // Hooks start servers (DuckDB, S3, child processes), slow on a busy shared machine; a test's
+    // own work must fit in 15 s.
+    hookTimeout: 30_000,
     pool: 'forks',
     // Most test time is waiting on sockets, child processes and DuckDB, not JS: on a 2-core
     // machine three forks overlap those waits (vitest's default would be one fork: cores - 1).

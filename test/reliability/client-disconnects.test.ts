@@ -203,7 +203,7 @@ describe('client disconnects', () => {
     }
     collectGarbage();
     baseline = await readProcessResources();
-  });
+  }, 60_000); // Two warm-up imports (one over 5 MiB) before the baseline: more than a hook's default.
   const figures: Array<{ case: string; fdsOverBaseline: number; rssOverBaselineMiB: number }> = [];
   afterAll(async () => {
     console.log(
