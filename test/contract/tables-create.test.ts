@@ -252,8 +252,20 @@ describe('tables-async: job errors', () => {
   });
 
   it.runIf(isLocalTarget)('fails the second of two concurrent creates of the same table', async () => {
-    const first = await api.startTableCreate(bucket.id, 'race', 'id\n1\n');
-    const second = await api.startTableCreate(bucket.id, 'race', 'id\n2\n');
+    // Both files first, then the two requests back to back: the second must be accepted while the
+    // first job still runs (an upload in between let the first job finish on a busy machine).
+    const files = [
+      await api.uploadFile('race-1.csv', 'id\n1\n'),
+      await api.uploadFile('race-2.csv', 'id\n2\n'),
+    ];
+    const accepted = [];
+    for (const file of files) {
+      const response = await api.post(`buckets/${bucket.id}/tables-async`, {
+        json: { name: 'race', dataFileId: file.id },
+      });
+      accepted.push(api.expectStatus(response, 202));
+    }
+    const [first, second] = accepted;
     expect((await api.waitForJob(first)).status).toBe('success');
     const lost = await api.waitForJob(second);
     expect(lost.status).toBe('error');
