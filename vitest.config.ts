@@ -6,7 +6,8 @@ export const HEAVY_TESTS = ['test/**/*.heavy.test.ts'];
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', ...HEAVY_TESTS],
+    // Needs chromium: `npm run test:browser` (vitest.browser.config.ts).
+    exclude: ['**/node_modules/**', 'test/browser/**', ...HEAVY_TESTS],
     testTimeout: 15_000,
     // Hooks start servers (DuckDB, S3, child processes), slow on a busy shared machine; a test's
     // own work must fit in 15 s.

@@ -119,18 +119,22 @@ export async function upsertRows(
   await connection.run('DROP TABLE load_rows');
 }
 
-/** dataSizeBytes: the UTF-8 byte lengths of all values summed (`_timestamp` excluded). */
+/**
+ * dataSizeBytes: the UTF-8 byte lengths of all values summed (`_timestamp` excluded). One sum per
+ * column, added up here: a single `a + b + …` expression hits DuckDB's expression depth limit (1000).
+ */
 export async function readTableStats(
   connection: DuckDBConnection,
   table: string,
   columns: readonly string[],
 ): Promise<TableStats> {
-  const byteLengths = columns.map((column) => `coalesce(strlen(${quoteIdentifier(column)}), 0)`);
+  const columnBytes = columns.map((column) => `coalesce(sum(strlen(${quoteIdentifier(column)})), 0)::BIGINT`);
   const reader = await connection.runAndReadAll(
-    `SELECT count(*)::BIGINT, coalesce(sum(${byteLengths.join(' + ')}), 0)::BIGINT FROM ${quoteIdentifier(table)}`,
+    `SELECT count(*)::BIGINT${columnBytes.map((sum) => `, ${sum}`).join('')} FROM ${quoteIdentifier(table)}`,
   );
-  const [rowsCount, dataSizeBytes] = reader.getRows()[0] ?? [];
-  return { rowsCount: Number(rowsCount ?? 0), dataSizeBytes: Number(dataSizeBytes ?? 0) };
+  const [rowsCount, ...bytes] = reader.getRows()[0] ?? [];
+  const dataSizeBytes = bytes.reduce<number>((total, value) => total + Number(value ?? 0), 0);
+  return { rowsCount: Number(rowsCount ?? 0), dataSizeBytes };
 }
 
 /** The table's columns in table order without `_timestamp`; undefined when there is no such table. */
@@ -158,6 +162,14 @@ function selectRows(rows: CanonicalRows, primaryKey: readonly string[]): string 
 }
 
 /**
+ * The longest canonical line (the encoder refuses rows over MAX_CANONICAL_ROW_BYTES, ordinal
+ * included) plus slack for the line end. DuckDB's read buffer must be at least this big and every
+ * reader thread holds one, so it stays close to the row limit: DuckDB's default buffer (16 × the
+ * line size) could never fit under LOCAL_DUCKDB_MEMORY.
+ */
+const MAX_LINE_BYTES = MAX_CANONICAL_ROW_BYTES + 1024;
+
+/**
  * DuckDB's bulk CSV reader configured for exactly the canonical format: no sniffing, every value
  * quoted (so never NULL: allow_quoted_nulls=false keeps `""` as ''), strict about malformed rows.
  */
@@ -167,5 +179,5 @@ function readCanonicalCsv(path: string, fieldCount: number): string {
   columns.push("'_n': 'BIGINT'");
   return `read_csv(${quoteLiteral(path)}, header = false, auto_detect = false, columns = {${columns.join(', ')}},
     delim = ',', quote = '"', escape = '"', new_line = '\\n', allow_quoted_nulls = false,
-    strict_mode = true, max_line_size = ${2 * MAX_CANONICAL_ROW_BYTES})`;
+    strict_mode = true, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES})`;
 }

@@ -6,8 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { DEFAULT_DUCKDB_MEMORY } from '../config.js';
 import type { Logger } from '../logger.js';
+import { toListenError } from '../startup-failure.js';
 import { createTokenRegistry, type LocalStorageToken } from './auth.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
 import { type EmbeddedS3, startEmbeddedS3 } from './embedded-s3.js';
 import type { FaultInjector } from './faults/fault-injector.js';
 import { startFaultLayer } from './faults/fault-layer.js';
@@ -15,7 +18,7 @@ import { createJobRunner, markInterruptedJobs } from './job-runner.js';
 import { openMetadataStore } from './metadata-store.js';
 import { createStorageApp } from './storage-app.js';
 import { MOUNT_PATH } from './storage-response.js';
-import { createTableJobs, reconcileInterruptedJobs } from './table-jobs.js';
+import { createTableJobs, reconcileInterruptedJobs, recoverCommittedJobs } from './table-jobs.js';
 import { openTableStore, type TableStore } from './table-store.js';
 
 export type { BucketPermission, LocalStorageToken } from './auth.js';
@@ -29,6 +32,8 @@ export interface LocalStorageOptions {
   s3Port: number;
   /** Address the embedded S3 binds to and advertises; default 127.0.0.1. */
   s3Host?: string;
+  /** DuckDB memory_limit (e.g. `512MB`), default DEFAULT_DUCKDB_MEMORY; it spills to `tmp/duckdb/`. */
+  duckdbMemoryLimit?: string;
   logger?: Logger;
   now?: () => Date;
   /**
@@ -52,29 +57,42 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
   const tokens = createTokenRegistry(options.tokens);
   const tempDir = join(options.dataDir, 'tmp');
   await mkdir(options.dataDir, { recursive: true });
-  await rm(tempDir, { recursive: true, force: true });
-  await mkdir(tempDir, { recursive: true });
-
-  const metadata = await openMetadataStore({ dataDir: options.dataDir, now });
-  const cleanups: (() => Promise<void>)[] = [];
+  // Before anything else in the directory: a second process must not clean the first one's files.
+  const lock = await acquireDataDirLock(options.dataDir);
+  const cleanups: (() => Promise<void>)[] = [() => lock.release()];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch((err: unknown) => options.logger?.error({ err }, 'local storage close failed'));
     }
   };
   try {
-    const tableStore: TableStore = await openTableStore({ dbPath: join(options.dataDir, 'tables.duckdb') });
+    await rm(tempDir, { recursive: true, force: true });
+    await mkdir(tempDir, { recursive: true });
+    const metadata = await openMetadataStore({ dataDir: options.dataDir, now });
+    const tableStore: TableStore = await openTableStore({
+      dbPath: join(options.dataDir, 'tables.duckdb'),
+      memoryLimit: options.duckdbMemoryLimit ?? DEFAULT_DUCKDB_MEMORY,
+      spillDir: join(tempDir, 'duckdb'),
+    });
     cleanups.push(() => tableStore.close());
+    const recovered = await recoverCommittedJobs({ metadata, tableStore, logger: options.logger });
+    if (recovered.length > 0) {
+      options.logger?.warn({ jobIds: recovered }, 'finished jobs whose data was committed before a crash');
+    }
     const interrupted = markInterruptedJobs(metadata, now());
     if (interrupted.length > 0) {
       options.logger?.warn({ jobIds: interrupted.map((job) => job.id) }, 'marked interrupted jobs as failed');
     }
     await reconcileInterruptedJobs(interrupted, { metadata, tableStore, logger: options.logger });
+    // Every job's end is durable in metadata now; the outcomes kept for this recovery can go.
+    await metadata.save();
+    await tableStore.clearJobOutcomes();
 
     const s3: EmbeddedS3 = await startEmbeddedS3({
       directory: join(options.dataDir, 's3'),
       host: options.s3Host ?? '127.0.0.1',
       port: options.s3Port,
+      signingSecret: metadata.state.urlSigningSecret,
     });
     cleanups.push(() => s3.close());
     const faults = options.faults
@@ -96,16 +114,19 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
       jobs,
       tableJobs,
       tokens,
+      tempDir,
       logger: options.logger,
       now,
     });
 
+    // The last save runs before the lock is released (cleanups run in reverse).
+    cleanups.splice(1, 0, () => metadata.saveOnClose());
     let closing: Promise<void> | undefined;
     return {
       api: faults ? faults.wrapApi(api) : api,
       s3Endpoint: faults?.s3Endpoint ?? s3.endpoint,
       close: () => {
-        closing ??= closeAll().then(() => metadata.save());
+        closing ??= closeAll();
         return closing;
       },
     };
@@ -154,9 +175,10 @@ export async function startLocalStorageServer(
 function listen(app: Hono, port: number, host: string): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname: host });
-    server.once('error', reject);
+    const onError = (err: Error) => reject(toListenError(err, 'http', host, port));
+    server.once('error', onError);
     server.once('listening', () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve(server);
     });
   });

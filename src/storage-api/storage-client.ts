@@ -24,6 +24,7 @@ import type {
   StorageFile,
   StorageJob,
   StorageTable,
+  StorageTablePreview,
   TableCreateParams,
   TableImportParams,
 } from './storage-types.js';
@@ -57,6 +58,12 @@ export interface StorageSession {
   getJob(jobId: number): Promise<StorageJob>;
   /** Newest first. */
   listJobs(limit: number): Promise<StorageJob[]>;
+  /** The buckets the token can read. */
+  listBuckets(): Promise<StorageBucket[]>;
+  /** The tables the token can read (`include=` empty: no metadata). */
+  listTables(): Promise<StorageTable[]>;
+  /** Up to `limit` (≤ 1000) rows of the table, in no guaranteed order. */
+  previewTable(tableId: string, limit: number): Promise<StorageTablePreview>;
 }
 
 export interface StorageClient {
@@ -207,6 +214,27 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
             path: `/v2/storage/jobs?limit=${limit}`,
             idempotent: true,
           }),
+        listBuckets: () =>
+          call<StorageBucket[]>(context, {
+            endpoint: 'buckets/list',
+            method: 'GET',
+            path: `${scope}/buckets`,
+            idempotent: true,
+            accepts: Array.isArray,
+          }),
+        listTables: () =>
+          call<StorageTable[]>(context, {
+            endpoint: 'tables/list',
+            method: 'GET',
+            path: `${scope}/tables?include=`,
+            idempotent: true,
+            accepts: Array.isArray,
+          }),
+        previewTable: (tableId, limit) =>
+          get<StorageTablePreview>(
+            'tables/preview',
+            `tables/${encodeURIComponent(tableId)}/data-preview?format=json&limit=${limit}`,
+          ),
       };
     },
   };

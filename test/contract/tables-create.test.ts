@@ -252,20 +252,21 @@ describe('tables-async: job errors', () => {
   });
 
   it.runIf(isLocalTarget)('fails the second of two concurrent creates of the same table', async () => {
-    // Both files first, then the two requests back to back: the second must be accepted while the
-    // first job still runs (an upload in between let the first job finish on a busy machine).
+    // Both files uploaded first: the two creates must be queued before the first one can finish.
     const files = [
       await api.uploadFile('race-1.csv', 'id\n1\n'),
       await api.uploadFile('race-2.csv', 'id\n2\n'),
     ];
-    const accepted = [];
-    for (const file of files) {
-      const response = await api.post(`buckets/${bucket.id}/tables-async`, {
-        json: { name: 'race', dataFileId: file.id },
-      });
-      accepted.push(api.expectStatus(response, 202));
-    }
-    const [first, second] = accepted;
+    const [first, second] = await Promise.all(
+      files.map(async (file) =>
+        api.expectStatus(
+          await api.post(`buckets/${bucket.id}/tables-async`, {
+            json: { name: 'race', dataFileId: file.id },
+          }),
+          202,
+        ),
+      ),
+    );
     expect((await api.waitForJob(first)).status).toBe('success');
     const lost = await api.waitForJob(second);
     expect(lost.status).toBe('error');
@@ -282,5 +283,16 @@ describe('GET tables/{id}', () => {
       404,
       'storage.buckets.notFound',
     );
+  });
+});
+
+describe('GET tables', () => {
+  it('lists the tables the token can read, each with its id and bucket id prefix', async () => {
+    const table = await api.createTable(bucket.id, 'listed', 'id,name\n1,a\n');
+    const response = await api.get('tables?include=');
+    expect(response.status, response.text).toBe(200);
+    expect(Array.isArray(response.body)).toBe(true);
+    const listed = (response.body as Array<{ id: string }>).find((item) => item.id === table.id);
+    expect(listed).toMatchObject({ id: `${bucket.id}.listed`, name: 'listed' });
   });
 });

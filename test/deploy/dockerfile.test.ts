@@ -86,7 +86,12 @@ describe('Dockerfile', () => {
     expect(runs).toContain('npm run build');
 
     const pkg = JSON.parse(await read('package.json')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
+    // tsc -p tsconfig.build.json, then src/web (the browser page) copied to dist/web.
+    expect(pkg.scripts.build).toBe('node scripts/build.mjs');
+    const buildScript = await read('scripts/build.mjs');
+    expect(buildScript).toContain("'tsconfig.build.json'");
+    expect(buildScript).toContain("cpSync('src/web', join(outDir, 'web')");
+    expect(argsOf(build, 'COPY')).toEqual(expect.arrayContaining(['scripts ./scripts', 'src ./src']));
     const tsconfigBuild = JSON.parse(await read('tsconfig.build.json')) as {
       compilerOptions: { rootDir: string; outDir: string };
     };
