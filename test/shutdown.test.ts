@@ -11,6 +11,7 @@ import { type LocalStorageServer, startLocalStorageServer } from '../src/local-s
 import { type ChildService, exitWithin, spawnService } from './support/child-service.js';
 import { fieldPart, fileHeader } from './support/multipart-body.js';
 import { chunk, multipartHead, openRaw } from './support/raw-socket.js';
+import { metricSum } from './support/reliability-service.js';
 import { type JobHoldingProxy, startJobHoldingProxy } from './support/storage-proxy.js';
 
 const LOCAL_TOKEN = 'local-token';
@@ -53,6 +54,11 @@ function plainRequest(
   }).finally(() => agent.destroy());
 }
 
+/** The child's uploads in flight, from its /metrics. */
+async function uploadsInFlight(url: string): Promise<number> {
+  return metricSum(await (await fetch(`${url}/metrics`)).text(), 'table_importer_uploads_in_flight');
+}
+
 /** Starts a multipart upload by hand: the head, the tableId field and the first bytes of `data`. */
 async function startSlowUpload(url: string, token: string, tableId: string, boundary: string) {
   const raw = await openRaw(url);
@@ -61,7 +67,8 @@ async function startSlowUpload(url: string, token: string, tableId: string, boun
   return raw;
 }
 
-describe('graceful shutdown of the real process', () => {
+// Each test spawns the real process (tsx compiles it at start-up): their own timeout, not the 15 s default.
+describe('graceful shutdown of the real process', { timeout: 60_000 }, () => {
   const cleanups: Array<() => Promise<unknown>> = [];
   const track = <T extends ChildService | LocalStorageServer | JobHoldingProxy>(thing: T): T => {
     cleanups.push(() => ('kill' in thing ? thing.kill() : thing.close()));
@@ -101,6 +108,7 @@ describe('graceful shutdown of the real process', () => {
     const upload = await startSlowUpload(service.url, LOCAL_TOKEN, tableId, boundary);
     const lines = rows.map((row) => `${row.join(',')}\n`);
     await upload.write(chunk(lines.slice(0, 10).join('')));
+    await expect.poll(() => uploadsInFlight(service.url), { interval: 20 }).toBe(1);
 
     service.child.kill('SIGTERM');
     await service.waitForLog('shutting down: draining in-flight requests');
@@ -167,6 +175,8 @@ describe('graceful shutdown of the real process', () => {
     const service = track(await spawnService({ DRAIN_SECONDS: '60' }));
     const upload = await startSlowUpload(service.url, LOCAL_TOKEN, 'in.c-drain.held', 'held');
     await upload.write(chunk('1,a\n'));
+    // The upload is admitted (it holds the drain open) before the first signal.
+    await expect.poll(() => uploadsInFlight(service.url), { interval: 20 }).toBe(1);
     service.child.kill('SIGINT');
     await service.waitForLog('shutting down: draining in-flight requests');
     await sleep(200);
@@ -216,7 +226,8 @@ describe('graceful shutdown of the real process', () => {
     }
     const upload = await startSlowUpload(service.url, LOCAL_TOKEN, 'in.c-drain.unfinished', 'cut');
     await upload.write(chunk('1,a\n'));
-    await sleep(200);
+    // Admitted: the child's in-flight gauge shows the unfinished upload (the waiting one gave its slot back).
+    await expect.poll(() => uploadsInFlight(service.url), { interval: 20 }).toBe(1);
 
     const signalledAt = Date.now();
     service.child.kill('SIGTERM');

@@ -2,15 +2,13 @@
 // RetryPolicy (honouring Retry-After within the call's time budget); calls that start a job are
 // sent exactly once. Every call takes the caller's AbortSignal, so a disconnect stops attempts and
 // sleeps alike.
-import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry, { AbortError } from 'p-retry';
 import {
   attemptTimeoutMs,
-  backoffMs,
   DEFAULT_RETRY_POLICY,
-  isRetryableStatus,
   parseRetryAfterMs,
   type RetryPolicy,
+  retryOptions,
 } from './retry-policy.js';
 import {
   isUncertainOutcome,
@@ -131,34 +129,12 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
   }
 
   async function call<T>(context: CallContext, options: CallOptions): Promise<T> {
-    const startedAt = performance.now();
-    /** Wait before the next attempt, or undefined to give up with `error` now. */
-    const waitBeforeRetryMs = (error: unknown, retriesConsumed: number): number | undefined => {
-      if (!isRetryable(error, policy)) return undefined;
-      const retryAfterMs = error instanceof StorageHttpError ? error.retryAfterMs : undefined;
-      const waitMs = retryAfterMs ?? backoffMs(policy, retriesConsumed);
-      const remainingMs = policy.maxRetryTimeMs - (performance.now() - startedAt);
-      return waitMs < remainingMs ? waitMs : undefined;
-    };
     try {
       if (!options.idempotent) return await attempt<T>(context, options);
-      return await pRetry(() => attempt<T>(context, options), {
-        retries: policy.retries,
-        // The wait between attempts is ours (Retry-After or backoff, within the budget), taken in
-        // shouldRetry, which p-retry calls only when a retry and budget are left: its own is off.
-        minTimeout: 0,
-        maxTimeout: 0,
-        randomize: false,
-        maxRetryTime: policy.maxRetryTimeMs,
-        signal: context.signal,
-        shouldRetry: async ({ error, retriesConsumed }) => {
-          const waitMs = waitBeforeRetryMs(error, retriesConsumed);
-          if (waitMs === undefined) return false;
-          deps.onRetry?.(options.endpoint);
-          await sleep(waitMs, undefined, { signal: context.signal });
-          return true;
-        },
-      });
+      return await pRetry(
+        () => attempt<T>(context, options),
+        retryOptions(policy, { signal: context.signal, onRetry: () => deps.onRetry?.(options.endpoint) }),
+      );
     } catch (err) {
       if (context.signal.aborted) throw context.signal.reason;
       const cause = err instanceof AbortError ? err.originalError : err;
@@ -280,19 +256,6 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
       };
     },
   };
-}
-
-/**
- * Retryable: network errors and timeouts, and retryable statuses unless Retry-After asks for more
- * than maxRetryAfterMs. Not retried: a 2xx we cannot read (a wrong URL or a proxy page answers the
- * same way again; on a GET it becomes a 502 importer.storageFailed at once).
- */
-function isRetryable(error: unknown, policy: RetryPolicy): boolean {
-  if (error instanceof StorageHttpError) {
-    if (!isRetryableStatus(error.status)) return false;
-    return error.retryAfterMs === undefined || error.retryAfterMs <= policy.maxRetryAfterMs;
-  }
-  return !(error instanceof UnreadableAnswerError);
 }
 
 function parseJson(text: string): unknown {

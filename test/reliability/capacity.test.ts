@@ -15,7 +15,8 @@ import {
 const REQUESTS = 200;
 const MAX_UPLOADS = 8;
 
-describe('capacity', () => {
+// 200 concurrent requests: their own timeout, not the 15 s default.
+describe('capacity', { timeout: 60_000 }, () => {
   let service: ReliabilityService;
   beforeAll(async () => {
     service = await startReliabilityService(

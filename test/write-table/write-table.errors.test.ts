@@ -9,6 +9,9 @@ import { multipart, writeTable } from '../support/http-client.js';
 import { type LocalService, startLocalService } from '../support/local-service.js';
 import { fieldPart, fileHeader } from '../support/multipart-body.js';
 import { chunk, multipartHead, openRaw } from '../support/raw-socket.js';
+import { metricSum } from '../support/reliability-service.js';
+
+const IN_FLIGHT = 'table_importer_uploads_in_flight';
 
 describe('write-table error statuses', () => {
   let service: LocalService;
@@ -267,7 +270,12 @@ describe('write-table capacity', () => {
       await holder.write(
         chunk(`${fieldPart(boundary, 'tableId', 'in.c-cap.t') + fileHeader(boundary)}id\n1\n`),
       );
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The holder has the only slot once the in-flight gauge shows it.
+      await expect
+        .poll(async () => metricSum(await (await fetch(`${service.url}/metrics`)).text(), IN_FLIGHT), {
+          interval: 10,
+        })
+        .toBe(1);
       const { status, body, headers } = await writeTable(
         service.url,
         service.token,
