@@ -1,12 +1,12 @@
 // The baseline: the same bytes uploaded straight from the bench process with @aws-sdk/lib-storage
 // to the same embedded S3, with credentials from files/prepare, the importer's own S3 client
-// factory (src/s3/s3-client-for.ts: same checksum and signing settings), its own upload parameters
+// factory (src/file-stores/s3-client-for.ts: same checksum and signing settings), its own upload parameters
 // (s3UploadParams) and the same part size and queue. What the importer adds is its time over
 // this one.
 import type { Readable } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
-import { createS3ClientFor } from '../src/s3/s3-client-for.js';
-import { s3UploadParams } from '../src/write-table/upload-to-s3.js';
+import { createS3ClientFor } from '../src/file-stores/s3-client-for.js';
+import { s3UploadParams } from '../src/file-stores/s3-file-store.js';
 import { prepareFile, type StorageTarget } from './storage-calls.js';
 
 export interface DirectUploadOptions extends StorageTarget {

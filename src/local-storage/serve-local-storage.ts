@@ -1,5 +1,6 @@
 // Entry point that serves the local Storage stand-in alone (no importer), configured by the same
-// variables as local mode: PORT, HOST, LOCAL_STORAGE_DIR, LOCAL_STORAGE_TOKEN, LOCAL_S3_PORT, LOCAL_FAULTS.
+// variables as local mode: PORT, HOST, LOCAL_STORAGE_DIR, LOCAL_STORAGE_TOKEN, LOCAL_S3_PORT, LOCAL_FAULTS,
+// LOCAL_FILE_PROVIDER.
 // For running the importer in remote mode against it (`.ci/prod-smoke`). SIGTERM/SIGINT close it.
 import { isEntryPoint, loadConfigOrExit, onStopSignals } from '../entry-point.js';
 import { createLogger } from '../logger.js';
@@ -16,6 +17,7 @@ async function serveLocalStorage(): Promise<void> {
     host: config.host,
     s3Port: config.localS3Port,
     s3Host: config.host,
+    fileProvider: config.localFileProvider,
     logger,
     ...(config.localFaults ? { faults: createFaultInjector(config.localFaults) } : {}),
   });
@@ -29,9 +31,13 @@ async function serveLocalStorage(): Promise<void> {
       },
     );
   });
-  logger.info({ url: server.url, s3Endpoint: server.s3Endpoint }, 'local storage listening');
+  const files = `${config.localFileProvider}: ${server.s3Endpoint}`;
+  logger.info(
+    { url: server.url, fileProvider: config.localFileProvider, fileEndpoint: server.s3Endpoint },
+    'local storage listening',
+  );
   process.stdout.write(
-    `Local Storage API stand-in on ${server.url}/v2/storage (S3: ${server.s3Endpoint}, data: ${config.localStorageDir}/)\n`,
+    `Local Storage API stand-in on ${server.url}/v2/storage (files ${files}, data: ${config.localStorageDir}/)\n`,
   );
 }
 

@@ -3,6 +3,7 @@
 // StorageError bodies (unknown errors: logged, generic 500). Builds no stores; they come in as deps.
 import { Hono } from 'hono';
 import { authenticateRequest } from './auth.js';
+import { registerFileRefreshRoute } from './files/refresh-route.js';
 import { registerBranchRoutes, requireDefaultBranch } from './routes/branches.js';
 import { registerBucketRoutes } from './routes/buckets.js';
 import { registerDataPreviewRoutes } from './routes/data-preview.js';
@@ -28,6 +29,7 @@ export function createStorageApp(deps: StorageDeps): Hono {
   registerTableImportRoutes(routes, deps);
   registerDataPreviewRoutes(routes, deps);
   registerFileRoutes(routes, deps);
+  registerFileRefreshRoute(routes, deps);
   registerJobRoutes(routes, deps);
 
   const api = new Hono();

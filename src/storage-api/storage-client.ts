@@ -54,6 +54,8 @@ export interface StorageSession {
   ensureBucket(stage: string, name: string): Promise<void>;
   prepareFile(params: PrepareFileParams): Promise<StorageFile>;
   getFile(fileId: number): Promise<StorageFile>;
+  /** Fresh upload credentials for a prepared file (`PUT files/{id}/refresh`; GCS tokens last 1 h). */
+  refreshFile(fileId: number): Promise<StorageFile>;
   createTableAsync(bucketId: string, params: TableCreateParams): Promise<StorageJob>;
   importTableAsync(tableId: string, params: TableImportParams): Promise<StorageJob>;
   getJob(jobId: number): Promise<StorageJob>;
@@ -67,7 +69,7 @@ export interface StorageClient {
 
 interface CallOptions {
   endpoint: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   path: string;
   body?: unknown;
   idempotent: boolean;
@@ -199,6 +201,14 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
             idempotent: true,
           }),
         getFile: (fileId) => get<StorageFile>('files/detail', `files/${fileId}`),
+        refreshFile: (fileId) =>
+          call<StorageFile>(context, {
+            endpoint: 'files/refresh',
+            method: 'PUT',
+            path: `${scope}/files/${fileId}/refresh`,
+            body: {},
+            idempotent: true,
+          }),
         createTableAsync: (bucketId, params) =>
           call<StorageJob>(context, {
             endpoint: 'tables-async',
