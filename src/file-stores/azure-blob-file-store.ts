@@ -30,6 +30,10 @@ export function createAzureBlobFileStore(deps: AzureBlobFileStoreDeps): FileStor
         pipeline,
       );
       let bytes = 0;
+      // The SDK hears the signal only on its requests: while it waits for body bytes, ending the
+      // body is what stops it (the caller's pipeline does too; this keeps the store honest alone).
+      const stopReading = () => body.destroy(signal.reason as Error);
+      signal.addEventListener('abort', stopReading, { once: true });
       try {
         await container
           .getBlockBlobClient(params.blobName)
@@ -57,6 +61,8 @@ export function createAzureBlobFileStore(deps: AzureBlobFileStoreDeps): FileStor
           [code, message].filter((part) => typeof part === 'string').join(': ') || String(err),
           [sas],
         );
+      } finally {
+        signal.removeEventListener('abort', stopReading);
       }
     },
   };

@@ -32,12 +32,17 @@ export function createGcsFileStore(deps: GcsFileStoreDeps): FileStore {
   return {
     provider: 'gcp',
     async upload(upload) {
+      // While waiting for body bytes nothing else hears the signal: ending the body stops the read.
+      const stopReading = () => upload.body.destroy(upload.signal.reason as Error);
+      upload.signal.addEventListener('abort', stopReading, { once: true });
       try {
         return await uploadResumable(upload, { ...deps, endpoint, chunkBytes });
       } catch (err) {
         if (upload.signal.aborted) throw upload.signal.reason;
         if (upload.body.errored instanceof AppError) throw upload.body.errored;
         throw err;
+      } finally {
+        upload.signal.removeEventListener('abort', stopReading);
       }
     },
   };
