@@ -33,6 +33,11 @@ export async function startAzuriteFileStorage(options: LocalFileStorageOptions):
   mkdirSync(join(directory, 'blobs'), { recursive: true });
   // Azurite ships CommonJS without types or exports map: its blob server is loaded by path.
   const require = createRequire(import.meta.url);
+  try {
+    require.resolve('azurite/dist/src/blob/BlobServer.js');
+  } catch {
+    throw new Error('LOCAL_FILE_PROVIDER=azure needs the dev dependency azurite: run `npm install`.');
+  }
   const BlobServer = require('azurite/dist/src/blob/BlobServer.js').default as new (
     config: unknown,
   ) => AzuriteBlobServer;
