@@ -131,8 +131,9 @@ async function uploadResumable(upload: FileUpload, deps: ResumableDeps): Promise
       if (response.status !== 308) throw fail(response.status, await errorText(response));
       await response.body?.cancel();
       const held = rangeEnd(response.headers.get('range'));
-      if (held === offset + part.length) return undefined;
-      // GCS kept fewer bytes than were sent (allowed by the protocol): send the rest again.
+      if (total === undefined && held === offset + part.length) return undefined;
+      // GCS kept fewer bytes than were sent (allowed by the protocol): send the rest again; a last
+      // chunk it holds whole but did not finalise is finalised with an empty `bytes */total`.
       if (held < start || held > offset + part.length || resends >= 8)
         throw fail(308, `GCS holds ${held} bytes, expected ${offset + part.length}`);
       offset = held;
@@ -154,8 +155,7 @@ async function uploadResumable(upload: FileUpload, deps: ResumableDeps): Promise
       const read = await next;
       if (read.done) {
         // Empty body, or one that ended on a chunk boundary: finalise with what GCS holds.
-        const done = await sendChunk(Buffer.alloc(0), offset, offset);
-        if (done === undefined) throw fail(308, 'the upload was not finalised');
+        await sendChunk(Buffer.alloc(0), offset, offset);
         return { bytes: offset };
       }
       const chunk = read.value;

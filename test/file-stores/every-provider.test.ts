@@ -200,6 +200,14 @@ describe.each(PROVIDERS)('file provider %s', (provider) => {
     expect(await jobsFor('in.c-p.big')).toEqual([]);
   });
 
+  it('no SAS signature, GCS token or S3 secret ever reached the (debug) log', () => {
+    const logs = service.logs.join('\n');
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toMatch(
+      /sig=(?!\[redacted\])|ya29\.|SharedAccessSignature|SecretAccessKey"?:"?[A-Za-z0-9]/,
+    );
+  });
+
   it('concurrent uploads all land, each in its own table', async () => {
     const answers = await Promise.all(
       Array.from({ length: 6 }, (_, n) =>
