@@ -126,12 +126,9 @@ describe('GCS file store (resumable upload)', () => {
   it('abort cancels the session: nothing is committed, nothing left in flight', async () => {
     const key = 'abort/gone.bin';
     const controller = new AbortController();
-    const body = Readable.from(
-      (async function* () {
-        yield randomBytes(600 * KIB);
-        await new Promise(() => {});
-      })(),
-    );
+    // A socket-like body: 600 KiB arrive, then nothing more.
+    const body = new Readable({ read() {} });
+    body.push(randomBytes(600 * KIB));
     const uploading = store().upload({
       body,
       file: prepared(key),
