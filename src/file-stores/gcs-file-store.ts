@@ -72,8 +72,13 @@ async function uploadResumable(upload: FileUpload, deps: ResumableDeps): Promise
       let response: Response;
       try {
         response = await fetchFn(url, {
-          ...init,
-          headers: { ...init.headers, Authorization: `Bearer ${token}` },
+          method: init.method,
+          headers: {
+            ...init.headers,
+            Authorization: `Bearer ${token}`,
+            ...(typeof init.body === 'object' ? { 'Content-Length': String(init.body.byteLength) } : {}),
+          },
+          ...bodyOf(init.body),
           signal: AbortSignal.any([signal, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)]),
         });
       } catch (err) {
@@ -172,6 +177,23 @@ async function uploadResumable(upload: FileUpload, deps: ResumableDeps): Promise
     await cancel(session, token, fetchFn).catch((cancelErr: unknown) => upload.onAbortFailure?.(cancelErr));
     throw err;
   }
+}
+
+/**
+ * fetch copies a Uint8Array body before sending it (as the Fetch spec says): a chunk goes as a
+ * one-element stream instead, so each attempt sends the chunk we hold without a second copy.
+ */
+function bodyOf(body: Uint8Array | string | undefined): Pick<RequestInit, 'body'> & { duplex?: 'half' } {
+  if (typeof body !== 'object') return body === undefined ? {} : { body };
+  return {
+    body: new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (body.byteLength > 0) controller.enqueue(body);
+        controller.close();
+      },
+    }),
+    duplex: 'half',
+  };
 }
 
 /** Cancels the resumable session (GCS answers 499): nothing is committed. */
