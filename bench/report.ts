@@ -14,6 +14,8 @@ export interface BenchResults {
   concurrent?: ConcurrentResult;
   node: string;
   cpus: number;
+  /** aws, azure or gcp: the file storage of the run. */
+  provider: string;
   maxConcurrentUploads: number;
 }
 
@@ -39,6 +41,7 @@ export function toJson(results: BenchResults): string {
       : null,
     node: results.node,
     cpus: results.cpus,
+    provider: results.provider,
   });
 }
 
@@ -141,7 +144,7 @@ export function toTable(results: BenchResults, options: BenchOptions): string {
       .join(' | ')
       .trimEnd();
   return [
-    `Node ${results.node}, ${results.cpus} CPUs; topology ${options.topology}, runtime ${options.runtime}, ${options.encoding} bodies; UPLOAD_PART_BYTES ${mib(options.partBytes)}, UPLOAD_QUEUE_SIZE ${options.queueSize}, MAX_CONCURRENT_UPLOADS ${results.maxConcurrentUploads}`,
+    `Node ${results.node}, ${results.cpus} CPUs; file provider ${results.provider}; topology ${options.topology}, runtime ${options.runtime}, ${options.encoding} bodies; UPLOAD_PART_BYTES ${mib(options.partBytes)}, UPLOAD_QUEUE_SIZE ${options.queueSize}, MAX_CONCURRENT_UPLOADS ${results.maxConcurrentUploads}`,
     line(header),
     line(widths.map((width) => '-'.repeat(width))),
     ...rows.map(line),

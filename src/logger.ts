@@ -19,6 +19,12 @@ export const REDACTED_PATHS = [
   '*.*.credentials',
   'SecretAccessKey',
   'SessionToken',
+  // Azure and GCS upload credentials (files/prepare on Azure and GCP stacks).
+  'absCredentials',
+  '*.absCredentials',
+  '*.*.absCredentials',
+  '*.access_token',
+  '*.*.access_token',
 ];
 
 export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {

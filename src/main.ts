@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { isEntryPoint, loadConfigOrExit, onStopSignals, startOrExit } from './entry-point.js';
+import { createFileStores } from './file-stores/file-store-for.js';
 import { answerClientError } from './http/client-error.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
 import { deferContinue } from './http/expect-continue.js';
@@ -17,7 +18,6 @@ import type { FaultInjector } from './local-storage/faults/fault-injector.js';
 import type { LocalStorage } from './local-storage/local-storage.js';
 import { createLogger, createStdoutDestination, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { createS3ClientFor } from './s3/s3-client-for.js';
 import { toListenError } from './startup-failure.js';
 import { createStorageClient, type StorageClientDeps } from './storage-api/storage-client.js';
 import { DEFAULT_JOB_SEARCH, type JobSearchSettings } from './write-table/find-started-job.js';
@@ -88,11 +88,16 @@ export async function startService(
       metrics,
       drainDeadline: drain.deadline,
       storage,
-      s3ClientFor: createS3ClientFor(
-        local
-          ? { endpoint: local.s3Endpoint, forcePathStyle: true }
-          : { endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle },
-      ),
+      fileStores: createFileStores({
+        settings: { partBytes: config.uploadPartBytes, queueSize: config.uploadQueueSize },
+        // Local mode points the store of its one provider at the embedded file storage.
+        s3:
+          local?.fileProvider === 'aws'
+            ? { endpoint: local.fileEndpoint, forcePathStyle: true }
+            : { endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle },
+        azureBlobEndpoint: local?.fileProvider === 'azure' ? local.fileEndpoint : config.azureBlobEndpoint,
+        gcsEndpoint: local?.fileProvider === 'gcp' ? local.fileEndpoint : config.gcsEndpoint,
+      }),
       uploadSlots: createUploadSlots(config.maxConcurrentUploads),
       publicUrl: config.publicUrl,
       logger,
@@ -169,6 +174,7 @@ async function startLocalMode(
     s3Port: config.localS3Port,
     s3Host: '127.0.0.1',
     duckdbMemoryLimit: config.localDuckdbMemory,
+    fileProvider: config.localFileProvider,
     logger: logger.child({ component: 'local-storage' }),
     faults,
   });
@@ -209,12 +215,19 @@ async function listen(
   return server;
 }
 
+const FILE_STORAGE_NAMES = {
+  aws: 'S3 (embedded s3rver)',
+  azure: 'Azure Blob Storage (embedded Azurite)',
+  gcp: 'Google Cloud Storage (embedded GCS API stand-in)',
+} as const;
+
 function printBanner(config: Config, service: RunningService): void {
   if (config.mode !== 'local') return;
   const lines = [
     '',
     `Table Importer (local mode) on ${service.url}`,
     `  Storage API stand-in: ${service.url}/v2/storage   token: ${config.localStorageToken}`,
+    `  Files: ${FILE_STORAGE_NAMES[config.localFileProvider]} (LOCAL_FILE_PROVIDER=${config.localFileProvider})`,
     `  Data: ${config.localStorageDir}/`,
     '',
     '  Try it:',
@@ -241,7 +254,14 @@ async function main(): Promise<void> {
   const service = await startService(config, logger, { processMetrics: true });
   // Before announcing the service: whoever reacts to the announcement may signal at once.
   installShutdownSignals(service, config, logger);
-  logger.info({ url: service.url, mode: config.mode }, 'table importer listening');
+  logger.info(
+    {
+      url: service.url,
+      mode: config.mode,
+      ...(config.mode === 'local' ? { fileProvider: config.localFileProvider } : {}),
+    },
+    'table importer listening',
+  );
   printBanner(config, service);
 }
 

@@ -1,6 +1,6 @@
 // Entry point that serves the local Storage stand-in alone (no importer), configured by the same
 // variables as local mode: PORT (default 9080 here, beside an importer on 8080), HOST,
-// LOCAL_STORAGE_DIR, LOCAL_STORAGE_TOKEN, LOCAL_S3_PORT, LOCAL_DUCKDB_MEMORY, LOCAL_FAULTS.
+// LOCAL_STORAGE_DIR, LOCAL_STORAGE_TOKEN, LOCAL_S3_PORT, LOCAL_DUCKDB_MEMORY, LOCAL_FAULTS, LOCAL_FILE_PROVIDER.
 // For running the importer in remote mode against it (`.ci/prod-smoke`). SIGTERM/SIGINT close it.
 import { isEntryPoint, loadConfigOrExit, onStopSignals, startOrExit } from '../entry-point.js';
 import { createLogger, createStdoutDestination } from '../logger.js';
@@ -21,6 +21,7 @@ async function serveLocalStorage(): Promise<void> {
     s3Port: config.localS3Port,
     s3Host: config.host,
     duckdbMemoryLimit: config.localDuckdbMemory,
+    fileProvider: config.localFileProvider,
     logger,
     ...(config.localFaults ? { faults: createFaultInjector(config.localFaults) } : {}),
   });
@@ -34,9 +35,13 @@ async function serveLocalStorage(): Promise<void> {
       },
     );
   });
-  logger.info({ url: server.url, s3Endpoint: server.s3Endpoint }, 'local storage listening');
+  const files = `${config.localFileProvider}: ${server.s3Endpoint}`;
+  logger.info(
+    { url: server.url, fileProvider: config.localFileProvider, fileEndpoint: server.s3Endpoint },
+    'local storage listening',
+  );
   process.stdout.write(
-    `Local Storage API stand-in on ${server.url}/v2/storage (S3: ${server.s3Endpoint}, data: ${config.localStorageDir}/)\n`,
+    `Local Storage API stand-in on ${server.url}/v2/storage (files ${files}, data: ${config.localStorageDir}/)\n`,
   );
 }
 

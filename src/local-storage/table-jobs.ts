@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
-import type { EmbeddedS3 } from './embedded-s3.js';
+import type { LocalFileStorage } from './files/local-file-storage.js';
 import type { CommittedJobOutcome } from './job-outcomes.js';
 import type { JobOutcome, JobWork } from './job-runner.js';
 import type { FileRecord, JobRecord, MetadataStore, TableRecord } from './metadata-store.js';
@@ -38,7 +38,7 @@ export interface TableJobs {
 export interface TableJobsDeps {
   metadata: MetadataStore;
   tableStore: TableStore;
-  s3: EmbeddedS3;
+  fileStorage: Pick<LocalFileStorage, 'downloadObject'>;
   tempDir: string;
   now: () => Date;
 }
@@ -54,7 +54,7 @@ export function createTableJobs(deps: TableJobsDeps): TableJobs {
     const file = findFile(metadata.state, fileId);
     const path = join(deps.tempDir, `job-${job.id}-${randomBytes(6).toString('hex')}`);
     try {
-      const downloaded = await deps.s3.downloadObject(file.key, path);
+      const downloaded = await deps.fileStorage.downloadObject(file.key, path);
       if (!downloaded) throw fileNotUploaded(file);
       const gzip = file.name.toLowerCase().endsWith('.gz');
       job.metrics = {

@@ -55,6 +55,8 @@ export interface StorageSession {
   getFile(fileId: number): Promise<StorageFile>;
   /** Deletes a file record (and its object); a file already gone counts as deleted. */
   deleteFile(fileId: number): Promise<void>;
+  /** Fresh upload credentials for a prepared file (`PUT files/{id}/refresh`; GCS tokens last 1 h). */
+  refreshFile(fileId: number): Promise<StorageFile>;
   createTableAsync(bucketId: string, params: TableCreateParams): Promise<StorageJob>;
   importTableAsync(tableId: string, params: TableImportParams): Promise<StorageJob>;
   getJob(jobId: number): Promise<StorageJob>;
@@ -74,7 +76,7 @@ export interface StorageClient {
 
 interface CallOptions {
   endpoint: string;
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   body?: unknown;
   idempotent: boolean;
@@ -200,6 +202,14 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
             if ((err as { code?: string }).code !== 'storage.files.notFound') throw err;
           }
         },
+        refreshFile: (fileId) =>
+          call<StorageFile>(context, {
+            endpoint: 'files/refresh',
+            method: 'PUT',
+            path: `${scope}/files/${fileId}/refresh`,
+            body: {},
+            idempotent: true,
+          }),
         createTableAsync: (bucketId, params) =>
           call<StorageJob>(context, {
             endpoint: 'tables-async',

@@ -28,14 +28,15 @@ export function isDiscardable(target: DiscardTarget, err: unknown): boolean {
 export function trackPrepares<S extends { prepareFile(params: P): Promise<F> }, P, F extends { id: number }>(
   session: S,
   prepares: Array<Promise<{ id: number }>> | undefined,
-): Pick<S, 'prepareFile'> {
+): S {
   return {
+    ...session,
     prepareFile(params: P) {
       const prepared = session.prepareFile(params);
       prepares?.push(prepared);
       return prepared;
     },
-  } as Pick<S, 'prepareFile'>;
+  };
 }
 
 /** Deletes every file the request prepared, once each prepare settled; never throws. */

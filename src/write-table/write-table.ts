@@ -3,6 +3,8 @@
 // import/create job and wait for it within the budget. A failure during the upload aborts all of
 // it at once; once the bytes are in S3 only the client going away stops the request.
 import type { Context } from 'hono';
+import type { UploadSettings } from '../file-stores/file-store.js';
+import type { FileStores } from '../file-stores/file-store-for.js';
 import { type AdmittedUpload, serveUpload, type UploadOutcome } from '../http/admit-upload.js';
 import type { AppEnv } from '../http/app-env.js';
 import { importerUrl } from '../http/importer-url.js';
@@ -22,19 +24,19 @@ import { type BodyEncoding, classifyBody } from './receive-body.js';
 import { isTableAlreadyExists, startImportJob, startTableJob } from './start-table-job.js';
 import type { UploadedTableData } from './table-upload.js';
 import { uploadCsvBody } from './upload-csv-body.js';
-import type { S3ClientFor, UploadLimits } from './upload-to-s3.js';
 import { type JobPollSettings, waitForJob } from './wait-for-job.js';
 import { formatDetected, type ImporterWarning, ignoredFieldWarnings } from './warnings.js';
 import { renderWriteTableOutcome } from './write-table-result.js';
 
 export interface WriteTableDeps {
   storage: StorageClient;
-  s3ClientFor: S3ClientFor;
+  /** Where uploads go, by the provider files/prepare names (aws, azure, gcp). */
+  fileStores: FileStores;
   uploadSlots: UploadSlots;
   logger: Logger;
   jobPoll: JobPollSettings;
   jobSearch: JobSearchSettings;
-  limits: UploadLimits & {
+  limits: UploadSettings & {
     maxFileBytes: number;
     idleTimeoutMs: number;
     defaultWaitSeconds: number;

@@ -3,7 +3,7 @@
 // The crash is reproduced exactly: the job's work runs on the stores and metadata is never saved.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startEmbeddedS3 } from '../../src/local-storage/embedded-s3.js';
+import { startS3FileStorage } from '../../src/local-storage/files/s3-file-storage.js';
 import { buildJobRecord } from '../../src/local-storage/job-runner.js';
 import { openMetadataStore } from '../../src/local-storage/metadata-store.js';
 import { createTableJobs } from '../../src/local-storage/table-jobs.js';
@@ -25,8 +25,9 @@ async function runJobThenCrash(
   const dataDir = target.dataDir ?? '';
   const metadata = await openMetadataStore({ dataDir });
   const tableStore = await openTableStore({ dbPath: join(dataDir, 'tables.duckdb') });
-  const s3 = await startEmbeddedS3({
-    directory: join(dataDir, 's3'),
+  const fileStorage = await startS3FileStorage({
+    provider: 'aws',
+    dataDir,
     host: '127.0.0.1',
     port: 0,
     signingSecret: metadata.state.urlSigningSecret,
@@ -48,7 +49,7 @@ async function runJobThenCrash(
     const tableJobs = createTableJobs({
       metadata,
       tableStore,
-      s3,
+      fileStorage,
       tempDir: join(dataDir, 'tmp'),
       now: () => new Date(),
     });
@@ -68,7 +69,7 @@ async function runJobThenCrash(
     return job.id;
   } finally {
     await tableStore.close();
-    await s3.close();
+    await fileStorage.close();
   }
 }
 

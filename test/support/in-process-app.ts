@@ -56,9 +56,8 @@ export function startInProcessApp(session: Partial<StorageSession> = {}): InProc
     metrics,
     writeTable: {
       storage: fakeStorage(session, storageCalls),
-      s3ClientFor: () => {
-        throw new Error('these tests never upload to S3');
-      },
+      // No store: these tests never upload a file (an upload would be 502 unsupportedFileProvider).
+      fileStores: {},
       uploadSlots: createUploadSlots(2),
       logger,
       metrics,
