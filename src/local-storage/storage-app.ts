@@ -6,6 +6,7 @@ import { authenticateRequest } from './auth.js';
 import { registerBranchRoutes, requireDefaultBranch } from './routes/branches.js';
 import { registerBucketRoutes } from './routes/buckets.js';
 import { registerDataPreviewRoutes } from './routes/data-preview.js';
+import { registerFileTagRoutes } from './routes/file-tags.js';
 import { registerFileDownloadRoute, registerFileRoutes } from './routes/files.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerTableImportRoutes } from './routes/table-import.js';
@@ -28,6 +29,7 @@ export function createStorageApp(deps: StorageDeps): Hono {
   registerTableImportRoutes(routes, deps);
   registerDataPreviewRoutes(routes, deps);
   registerFileRoutes(routes, deps);
+  registerFileTagRoutes(routes, deps);
   registerJobRoutes(routes, deps);
 
   const api = new Hono();

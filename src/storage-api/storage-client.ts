@@ -59,6 +59,12 @@ export interface StorageSession {
   getJob(jobId: number): Promise<StorageJob>;
   /** Newest first. */
   listJobs(limit: number): Promise<StorageJob[]>;
+  /** Files carrying one or more of `tags`, newest first (eventually consistent, about 1 s). */
+  listFiles(query: { tags: string[]; limit: number }): Promise<StorageFile[]>;
+  /** Adds one tag to a file (idempotent: a file's tags are a set). */
+  addFileTag(fileId: number, tag: string): Promise<void>;
+  /** Deletes a file; an already missing file counts as deleted. */
+  deleteFile(fileId: number): Promise<void>;
 }
 
 export interface StorageClient {
@@ -67,10 +73,12 @@ export interface StorageClient {
 
 interface CallOptions {
   endpoint: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   body?: unknown;
   idempotent: boolean;
+  /** The answer's body is not read (tag and delete calls answer 201/204 with little or nothing). */
+  ignoresBody?: boolean;
   /** Shape check of a 2xx body; anything else is an UnreadableAnswerError. Default: an object or array. */
   accepts?: (body: unknown) => boolean;
 }
@@ -110,6 +118,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
         parseRetryAfterMs(response.headers.get('retry-after')),
       );
     }
+    if (call.ignoresBody) return undefined as T;
     if (text === '') throw new UnreadableAnswerError(response.status, 'an empty body');
     const body = parseJson(text);
     if (body === undefined) throw new UnreadableAnswerError(response.status, 'a body that is not JSON');
@@ -231,6 +240,33 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
             path: `/v2/storage/jobs?limit=${limit}`,
             idempotent: true,
           }),
+        listFiles: ({ tags, limit }) =>
+          get<StorageFile[]>(
+            'files/list',
+            `files?${[...tags.map((tag) => `tags[]=${encodeURIComponent(tag)}`), `limit=${limit}`].join('&')}`,
+          ),
+        addFileTag: (fileId, tag) =>
+          call<void>(context, {
+            endpoint: 'files/tags',
+            method: 'POST',
+            path: `${scope}/files/${fileId}/tags`,
+            body: { tag },
+            idempotent: true,
+            ignoresBody: true,
+          }),
+        async deleteFile(fileId) {
+          try {
+            await call<void>(context, {
+              endpoint: 'files/delete',
+              method: 'DELETE',
+              path: `${scope}/files/${fileId}`,
+              idempotent: true,
+              ignoresBody: true,
+            });
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'storage.files.notFound') throw err;
+          }
+        },
       };
     },
   };

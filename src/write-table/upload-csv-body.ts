@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { createFailFast } from '../http/fail-fast.js';
 import { streamToStorageFile } from '../uploads/stream-to-storage-file.js';
 import { isGzip } from './byte-counter.js';
+import { IDEMPOTENCY_FIELD } from './idempotency/idempotency-key.js';
 import { type BodyEncoding, receiveBody } from './receive-body.js';
 import { createTableLookup } from './table-lookup.js';
 import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from './table-upload.js';
@@ -38,6 +39,10 @@ export async function uploadCsvBody(
       idleTimeoutMs: deps.limits.idleTimeoutMs,
       signal: failFast.signal,
       onField(name, value) {
+        if (name === IDEMPOTENCY_FIELD && request.keyed) {
+          request.keyed.formField(value, upload !== undefined);
+          return;
+        }
         fields.add(name, value);
         if (name === 'tableId' || name === 'branchId') lookup.refresh();
         if (name === 'tableId') request.facts.tableId = value;
@@ -52,7 +57,7 @@ export async function uploadCsvBody(
     /** The `data` stream into a Storage file named after the table as known when the bytes start. */
     async function storeCsv(stream: Readable): Promise<UploadedFile> {
       let compressed = false;
-      const stored = await streamToStorageFile(stream, deps, {
+      const stored = await streamToStorageFile(request.keyed?.tap(stream) ?? stream, deps, {
         session: session(undefined),
         signal: failFast.signal,
         clientSignal: request.clientSignal,
@@ -65,10 +70,14 @@ export async function uploadCsvBody(
             );
           }
           compressed = isGzip(head);
-          return { name: `${fields.table?.tableName ?? 'data'}.csv${compressed ? '.gz' : ''}` };
+          return {
+            name: `${fields.table?.tableName ?? 'data'}.csv${compressed ? '.gz' : ''}`,
+            tags: request.keyed?.prepareTags(fields.table, fields.branchId) ?? [],
+          };
         },
         onPrepared: (file) => {
           request.facts.fileId = file.id;
+          request.keyed?.prepared();
         },
       });
       request.facts.bytes = stored.bytes;

@@ -13,6 +13,11 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StorageClient } from '../storage-api/storage-client.js';
 import type { JobSearchSettings } from './find-started-job.js';
+import { DEFAULT_IDEMPOTENCY, type IdempotencySettings } from './idempotency/decide-keyed-import.js';
+import { readKeyBeforeBody } from './idempotency/idempotency-key.js';
+import type { KeyedFile } from './idempotency/idempotency-tags.js';
+import { createKeyedWrite, type KeyedWrite } from './idempotency/keyed-write.js';
+import { answerReplayBeforeUpload } from './idempotency/serve-replay.js';
 import { classifyJsonBody, type JsonBodyType } from './json/json-body-type.js';
 import { type JsonSampleLimits, uploadJsonBody } from './json/upload-json-body.js';
 import { type BodyEncoding, classifyBody } from './receive-body.js';
@@ -21,7 +26,7 @@ import type { UploadedTableData } from './table-upload.js';
 import { uploadCsvBody } from './upload-csv-body.js';
 import type { S3ClientFor, UploadLimits } from './upload-to-s3.js';
 import { type JobPollSettings, waitForJob } from './wait-for-job.js';
-import { renderWriteTableOutcome } from './write-table-result.js';
+import { renderWriteTableOutcome, type UploadedFile } from './write-table-result.js';
 
 export interface WriteTableDeps {
   storage: StorageClient;
@@ -46,6 +51,8 @@ export interface WriteTableDeps {
   json?: JsonSampleLimits;
   /** Progress streams re-send the job's state at least this often (tests use ~50 ms). */
   progressHeartbeatMs?: number;
+  /** Idempotency-Key handling (idempotency/); defaults to DEFAULT_IDEMPOTENCY. */
+  idempotency?: IdempotencySettings;
 }
 
 export function createWriteTableHandler(deps: WriteTableDeps) {
@@ -55,6 +62,21 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
     const json = classifyJsonBody(c.req.header('content-type'), c.req.header('content-encoding'));
     const encoding = json ? 'raw' : classifyBody(c.req.header('content-type'));
     const respondAsync = /\brespond-async\b/i.test(c.req.header('prefer') ?? '');
+    const key = readKeyBeforeBody((name) => c.req.header(name), query);
+    const keyed = createKeyedWrite(
+      {
+        settings: deps.idempotency ?? DEFAULT_IDEMPOTENCY,
+        logger: deps.logger,
+        metrics: deps.metrics,
+        session: (signal) => deps.storage.session({ token, runId: c.req.header('x-kbc-runid'), signal }),
+        markReplayed: () => c.header('Idempotent-Replayed', 'true'),
+      },
+      key,
+    );
+    if (key) {
+      const replayed = await answerReplayBeforeUpload(c, deps, { token, key, query, respondAsync });
+      if (replayed) return replayed;
+    }
     return serveUpload(c, deps, encoding, (admitted, progress) =>
       writeTable(
         deps,
@@ -64,6 +86,7 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
           json,
           query,
           respondAsync,
+          keyed,
           ...admitted,
           jobUrl: (jobId) => importerUrl(c, `/jobs/${jobId}`),
         },
@@ -80,6 +103,8 @@ interface WriteTableRequest extends AdmittedUpload {
   json: JsonBodyType | undefined;
   query: URLSearchParams;
   respondAsync: boolean;
+  /** The request's part in the Idempotency-Key protocol (no-ops without a key). */
+  keyed: KeyedWrite;
   /** The importer's own GET /jobs/{id} URL, for the Location of a 202. */
   jobUrl(jobId: number): string;
 }
@@ -90,9 +115,9 @@ async function writeTable(
   progress: ProgressSink | undefined,
 ): Promise<UploadOutcome> {
   const startedAt = Date.now();
-  const uploaded = request.json
-    ? await uploadJsonBody(deps, { ...request, ...request.json })
-    : await uploadCsvBody(deps, request);
+  const uploaded = await abandonOnFailure(request, () =>
+    request.json ? uploadJsonBody(deps, { ...request, ...request.json }) : uploadCsvBody(deps, request),
+  );
   // The bytes are in S3: the upload's buffers are gone, so is its claim on a slot.
   request.release();
   progress?.uploaded(uploaded.uploaded.sizeBytes);
@@ -118,14 +143,30 @@ async function importUploadedFile(
     runId: request.runId,
     signal,
   });
-  const started = await startTableJob(session, options, existing, uploaded.id, {
-    search: deps.jobSearch,
-    signal,
-  });
+  const budgetMs = request.respondAsync ? 0 : options.waitSeconds * 1000;
+  // With an idempotency key, an older request with the same key may own the one job already.
+  const decision = await abandonOnFailure(request, () =>
+    request.keyed.decide({
+      fileId: uploaded.id,
+      sizeBytes: uploaded.sizeBytes,
+      tableId: options.table.tableId,
+      branchId: options.branchId,
+      budgetMs,
+      signal,
+    }),
+  );
+  const started =
+    decision.kind === 'follow'
+      ? { job: decision.job, tableCreated: decision.job.operationName === 'tableCreate' }
+      : await abandonOnFailure(
+          request,
+          () => startTableJob(session, options, existing, uploaded.id, { search: deps.jobSearch, signal }),
+          isDefinitiveRefusal,
+        );
+  if (decision.kind === 'start') request.keyed.started(uploaded.id, started.job.id);
   request.facts.jobId = started.job.id;
   progress?.job(started.job);
   const jobStartedAt = Date.now();
-  const budgetMs = request.respondAsync ? 0 : options.waitSeconds * 1000;
   const job = await waitForJob(session, started.job, {
     ...deps.jobPoll,
     budgetMs,
@@ -138,10 +179,45 @@ async function importUploadedFile(
     tableId: options.table.tableId,
     tableCreated: started.tableCreated,
     incremental: options.incremental,
-    file: uploaded,
+    file: decision.kind === 'follow' ? followedFile(decision.file, uploaded) : uploaded,
     job,
     timings: { uploadMs, jobMs: Date.now() - jobStartedAt, totalMs: Date.now() - startedAt },
   });
   request.facts.outcome = job.status;
   return { ...rendered, location: rendered.status === 202 ? request.jobUrl(job.id) : undefined };
+}
+
+/**
+ * With an idempotency key, a request that fails before its file can have a job deletes that file,
+ * so that a retry with the same key is not held up by it. `failsForGood` tells a refusal from a
+ * failure after which the job may still exist (an unknown outcome, a client gone mid-POST).
+ */
+async function abandonOnFailure<T>(
+  request: WriteTableRequest,
+  work: () => Promise<T>,
+  failsForGood: (err: unknown) => boolean = () => true,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const fileId = request.facts.fileId;
+    if (fileId !== undefined && failsForGood(err)) await request.keyed.abandon(fileId);
+    throw err;
+  }
+}
+
+/** Storage refused the job-starting POST (a 4xx): no job exists for the file. */
+function isDefinitiveRefusal(err: unknown): boolean {
+  const status = (err as { status?: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 499;
+}
+
+/** The first request's file, as its own answer described it (the same body: the digests matched). */
+function followedFile(file: KeyedFile, own: UploadedFile): UploadedFile {
+  return {
+    id: file.id,
+    name: file.name,
+    sizeBytes: file.sizeBytes ?? own.sizeBytes,
+    compressed: own.compressed,
+  };
 }
