@@ -149,6 +149,7 @@ async function importUploadedFile(
     request.keyed.decide({
       fileId: uploaded.id,
       sizeBytes: uploaded.sizeBytes,
+      incremental: options.incremental,
       tableId: options.table.tableId,
       branchId: options.branchId,
       budgetMs,
@@ -200,8 +201,7 @@ async function abandonOnFailure<T>(
   try {
     return await work();
   } catch (err) {
-    const fileId = request.facts.fileId;
-    if (fileId !== undefined && failsForGood(err)) await request.keyed.abandon(fileId);
+    if (failsForGood(err)) await request.keyed.abandon(request.facts.fileId);
     throw err;
   }
 }

@@ -109,7 +109,7 @@ function withOwnFile(files: KeyedFile[], own: OwnKeyedFile): KeyedFile[] {
     sizeBytes: undefined,
     createdMs: own.preparedAtMs,
     table: own.table,
-    uploaded: { bodySha256: own.bodySha256, atMs: own.preparedAtMs },
+    uploaded: { bodySha256: own.bodySha256, atMs: own.preparedAtMs, incremental: false },
     jobIds: [],
   };
   return [...files, ownFile].sort((a, b) => a.id - b.id);

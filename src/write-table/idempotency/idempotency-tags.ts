@@ -25,17 +25,25 @@ export function tableTag(fingerprint: string): string {
 }
 
 /**
- * Added once the upload completed: body sha256 (first 40 hex digits), table, epoch seconds and the
- * stored file's size (Storage's own sizeBytes stays null: prepare is not told the size of a stream).
+ * Added once the upload completed: body sha256 (first 40 hex digits), table, epoch seconds, the
+ * stored file's size (Storage's own sizeBytes stays null: prepare is not told the size of a stream)
+ * and `incremental` (a tableCreate job does not record it): what a replay answers with.
  */
 export function uploadedTag(upload: {
   bodySha256: string;
   table: string;
   atMs: number;
   bytes: number;
+  incremental: boolean;
 }): string {
   const seconds = Math.floor(upload.atMs / 1000);
-  return `${PREFIX}-done-${upload.bodySha256.slice(0, 40)}-${upload.table}-${seconds}-${upload.bytes}`;
+  const mode = upload.incremental ? 'i1' : 'i0';
+  return `${PREFIX}-done-${upload.bodySha256.slice(0, 40)}-${upload.table}-${seconds}-${upload.bytes}-${mode}`;
+}
+
+/** One request's own files, for a cleanup that never learnt the id (files/prepare cut short). */
+export function requestTag(nonce: string): string {
+  return `${PREFIX}-req-${nonce}`;
 }
 
 export function jobTag(jobId: number): string {
@@ -51,12 +59,12 @@ export interface KeyedFile {
   /** Table fingerprint, from the prepare tag or the uploaded tag. */
   table: string | undefined;
   /** Set once the request that created the file finished uploading it. */
-  uploaded: { bodySha256: string; atMs: number } | undefined;
+  uploaded: { bodySha256: string; atMs: number; incremental: boolean } | undefined;
   jobIds: number[];
 }
 
 const TABLE = new RegExp(`^${PREFIX}-table-([0-9a-f]{16})$`);
-const UPLOADED = new RegExp(`^${PREFIX}-done-([0-9a-f]{40})-([0-9a-f]{16})-(\\d{1,12})-(\\d{1,16})$`);
+const UPLOADED = new RegExp(`^${PREFIX}-done-([0-9a-f]{40})-([0-9a-f]{16})-(\\d{1,12})-(\\d{1,16})-i([01])$`);
 const JOB = new RegExp(`^${PREFIX}-job-(\\d{1,15})$`);
 
 export function parseKeyedFile(file: StorageFile): KeyedFile {
@@ -75,7 +83,11 @@ export function parseKeyedFile(file: StorageFile): KeyedFile {
     const uploaded = UPLOADED.exec(tag);
     if (uploaded) {
       keyed.table = uploaded[2];
-      keyed.uploaded = { bodySha256: uploaded[1] as string, atMs: Number(uploaded[3]) * 1000 };
+      keyed.uploaded = {
+        bodySha256: uploaded[1] as string,
+        atMs: Number(uploaded[3]) * 1000,
+        incremental: uploaded[5] === '1',
+      };
       keyed.sizeBytes = Number(uploaded[4]);
     }
     const job = JOB.exec(tag);

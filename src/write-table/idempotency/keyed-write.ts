@@ -2,18 +2,25 @@
 // at their few points: tags for files/prepare, the body digest, the decision before the job (start
 // it, or follow the job of an older request with the same key), the job tag, and the cleanup of a
 // file that can never be imported. Without a key every step is a no-op.
+import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { TableRef } from '../write-table-fields.js';
 import { digestBody } from './body-digest.js';
 import { decideKeyedImport, type IdempotencySettings, type KeyedDecision } from './decide-keyed-import.js';
 import { type IdempotencyKey, keyWithFormField } from './idempotency-key.js';
-import { jobTag, keyTag, tableFingerprint, tableTag, uploadedTag } from './idempotency-tags.js';
+import { jobTag, keyTag, requestTag, tableFingerprint, tableTag, uploadedTag } from './idempotency-tags.js';
 import { deleteKeyedFile, type KeyedSession, tagFile } from './keyed-files.js';
 
 /** Cleanup calls run after the request's own signal may have ended. */
 const CLEANUP_TIMEOUT_MS = 10_000;
+/**
+ * A files/prepare cut short by a failure may still create its file: the cleanup that never learnt
+ * the id looks for the request's own tag this much later (plus listSettleMs).
+ */
+const LATE_PREPARE_MS = 1_000;
 
 export interface KeyedWriteDeps {
   settings: IdempotencySettings;
@@ -40,6 +47,7 @@ export interface KeyedWrite {
     fileId: number;
     /** Bytes stored in the file. */
     sizeBytes: number;
+    incremental: boolean;
     tableId: string;
     branchId: string | undefined;
     budgetMs: number;
@@ -47,14 +55,19 @@ export interface KeyedWrite {
   }): Promise<KeyedDecision>;
   /** The job started for `fileId`: tag the file with it (best effort, in the background). */
   started(fileId: number, jobId: number): void;
-  /** The request ends without a job for its file: delete the file (best effort). */
-  abandon(fileId: number): Promise<void>;
+  /**
+   * The request ends without a job for its file: delete the file (best effort). Without an id (the
+   * failure came while files/prepare was under way) the request's files are looked up by its own
+   * tag, in the background, a moment later.
+   */
+  abandon(fileId: number | undefined): Promise<void>;
 }
 
 export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey | undefined): KeyedWrite {
   let key = initial;
   let preparedAtMs: number | undefined;
   let digest: (() => string) | undefined;
+  const ownTag = requestTag(randomBytes(8).toString('hex'));
   const cleanupSession = () => deps.session(AbortSignal.timeout(CLEANUP_TIMEOUT_MS));
 
   return {
@@ -66,7 +79,7 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
     },
     prepareTags(table, branchId) {
       if (!key) return [];
-      const tags = [keyTag(key.value)];
+      const tags = [keyTag(key.value), ownTag];
       if (table) tags.push(tableTag(tableFingerprint(table.tableId, branchId)));
       return tags;
     },
@@ -79,14 +92,14 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
       digest = digested.hex;
       return digested.stream;
     },
-    async decide({ fileId, sizeBytes, tableId, branchId, budgetMs, signal }) {
+    async decide({ fileId, sizeBytes, incremental, tableId, branchId, budgetMs, signal }) {
       if (!key || !digest) return { kind: 'start' };
       const session = deps.session(signal);
       const bodySha256 = digest();
       const table = tableFingerprint(tableId, branchId);
       await session.addFileTag(
         fileId,
-        uploadedTag({ bodySha256, table, atMs: Date.now(), bytes: sizeBytes }),
+        uploadedTag({ bodySha256, table, atMs: Date.now(), bytes: sizeBytes, incremental }),
       );
       const decision = await decideKeyedImport(session, {
         key: key.value,
@@ -109,7 +122,25 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
     },
     async abandon(fileId) {
       if (!key) return;
-      await deleteKeyedFile(cleanupSession(), fileId, deps.logger);
+      if (fileId !== undefined) {
+        await deleteKeyedFile(cleanupSession(), fileId, deps.logger);
+        return;
+      }
+      void deleteLatePrepared(deps, ownTag);
     },
   };
+}
+
+async function deleteLatePrepared(deps: KeyedWriteDeps, ownTag: string): Promise<void> {
+  await sleep(LATE_PREPARE_MS + deps.settings.listSettleMs);
+  const session = deps.session(AbortSignal.timeout(CLEANUP_TIMEOUT_MS));
+  try {
+    const files = await session.listFiles({ tags: [ownTag], limit: 10 });
+    for (const file of files) await deleteKeyedFile(session, file.id, deps.logger);
+  } catch (err) {
+    deps.logger.warn(
+      { code: (err as { code?: string }).code },
+      'idempotency: looking up an unprepared file failed',
+    );
+  }
 }

@@ -42,7 +42,9 @@ export async function replayBeforeUpload(lookup: ReplayLookup): Promise<WriteTab
   return {
     tableId: tableIdOf(job) ?? lookup.tableId ?? null,
     tableCreated: job.operationName === 'tableCreate',
-    incremental: paramsOf(job).incremental === true || paramsOf(job).incremental === 1,
+    incremental:
+      found.file.uploaded?.incremental ??
+      (paramsOf(job).incremental === true || paramsOf(job).incremental === 1),
     file: {
       id: found.file.id,
       name: found.file.name,
