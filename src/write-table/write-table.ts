@@ -162,7 +162,7 @@ async function importUploadedFile(
       : await abandonOnFailure(
           request,
           () => startTableJob(session, options, existing, uploaded.id, { search: deps.jobSearch, signal }),
-          isDefinitiveRefusal,
+          noJobCanExist(request),
         );
   if (decision.kind === 'start') request.keyed.started(uploaded.id, started.job.id);
   request.facts.jobId = started.job.id;
@@ -206,10 +206,14 @@ async function abandonOnFailure<T>(
   }
 }
 
-/** Storage refused the job-starting POST (a 4xx): no job exists for the file. */
-function isDefinitiveRefusal(err: unknown): boolean {
-  const status = (err as { status?: unknown }).status;
-  return typeof status === 'number' && status >= 400 && status < 499;
+/**
+ * Whether a failed job start leaves no job that could import the file. Storage refused the POST, or
+ * its outcome was unknown and the search found no job (Storage creates the job before it answers, so
+ * one would have been found; one appearing later anyway finds its file deleted and fails). Only a
+ * client gone mid-POST leaves the question open: that file stays (see decide-keyed-import).
+ */
+function noJobCanExist(request: WriteTableRequest): (err: unknown) => boolean {
+  return () => !request.clientSignal.aborted;
 }
 
 /** The first request's file, as its own answer described it (the same body: the digests matched). */

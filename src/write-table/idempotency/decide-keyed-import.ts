@@ -41,6 +41,8 @@ export type KeyedDecision = { kind: 'start' } | ({ kind: 'follow' } & KeyedJob);
 
 export interface OwnKeyedFile {
   id: number;
+  /** The request's own tag: another file carrying it is a files/prepare retried after a lost answer. */
+  requestTag: string;
   /** When files/prepare answered (epoch ms, this process's clock). */
   preparedAtMs: number;
   bodySha256: string;
@@ -80,7 +82,11 @@ export async function decideKeyedImport(
   if (settleMs > 0) await sleep(settleMs, undefined, { signal });
   let delayMs = settings.pollMs;
   for (;;) {
-    const files = withOwnFile(await listKeyedFiles(session, input.key), own);
+    const files = await withoutOwnStrays(
+      session,
+      withOwnFile(await listKeyedFiles(session, input.key), own),
+      own,
+    );
     if (files.some((file) => file.table !== undefined && file.table !== own.table)) throw keyReused('table');
     const found = await findKeyedJob(session, files, settings.jobListLimit);
     if (found) {
@@ -111,8 +117,19 @@ function withOwnFile(files: KeyedFile[], own: OwnKeyedFile): KeyedFile[] {
     table: own.table,
     uploaded: { bodySha256: own.bodySha256, atMs: own.preparedAtMs, incremental: false },
     jobIds: [],
+    requestTag: own.requestTag,
   };
   return [...files, ownFile].sort((a, b) => a.id - b.id);
+}
+
+/**
+ * A files/prepare whose answer was lost and that was retried left a file nobody will upload: this
+ * request's own, older than its real file, so it would hold up every request after it. Deleted.
+ */
+async function withoutOwnStrays(session: KeyedSession, files: KeyedFile[], own: OwnKeyedFile) {
+  const strays = files.filter((file) => file.requestTag === own.requestTag && file.id !== own.id);
+  for (const stray of strays) await session.deleteFile(stray.id).catch(() => {});
+  return strays.length === 0 ? files : files.filter((file) => !strays.includes(file));
 }
 
 /** A file with no job (the caller checked) whose request evidently died. */

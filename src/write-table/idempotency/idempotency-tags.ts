@@ -61,6 +61,8 @@ export interface KeyedFile {
   /** Set once the request that created the file finished uploading it. */
   uploaded: { bodySha256: string; atMs: number; incremental: boolean } | undefined;
   jobIds: number[];
+  /** The tag of the request that prepared the file. */
+  requestTag: string | undefined;
 }
 
 const TABLE = new RegExp(`^${PREFIX}-table-([0-9a-f]{16})$`);
@@ -76,8 +78,10 @@ export function parseKeyedFile(file: StorageFile): KeyedFile {
     table: undefined,
     uploaded: undefined,
     jobIds: [],
+    requestTag: undefined,
   };
   for (const tag of file.tags ?? []) {
+    if (tag.startsWith(`${PREFIX}-req-`)) keyed.requestTag = tag;
     const table = TABLE.exec(tag);
     if (table) keyed.table = table[1];
     const uploaded = UPLOADED.exec(tag);

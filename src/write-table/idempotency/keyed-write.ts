@@ -103,7 +103,7 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
       );
       const decision = await decideKeyedImport(session, {
         key: key.value,
-        own: { id: fileId, preparedAtMs: preparedAtMs ?? Date.now(), bodySha256, table },
+        own: { id: fileId, requestTag: ownTag, preparedAtMs: preparedAtMs ?? Date.now(), bodySha256, table },
         settings: deps.settings,
         signal,
         followUntilMs: Date.now() + Math.max(budgetMs, deps.settings.minFollowMs),
