@@ -165,6 +165,8 @@ describe.sequential('one idempotency key, 20 concurrent requests, two importer p
         { target: '*', fault: '503', rate: 0.05 },
         { target: '*', fault: 'reset-before', rate: 0.03 },
         { target: 'import', fault: 'reset-after', rate: 0.5 },
+        { target: 'import', fault: 'reset-before', rate: 0.3 },
+        { target: 'prepare', fault: 'reset-after', rate: 0.1 },
         { target: 'other', fault: 'reset-after', rate: 0.1 },
         { target: 's3', fault: '500', rate: 0.05 },
       ],
@@ -177,7 +179,6 @@ describe.sequential('one idempotency key, 20 concurrent requests, two importer p
       faults.configure({ rules: [] });
       expect(Object.values(injected).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
     }
-
     expectOneOutcome(answers);
     expect(await importJobs(tableId)).toHaveLength(1);
     expect(await rowsCount(tableId)).toBe(4);
