@@ -69,7 +69,10 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
         logger: deps.logger,
         metrics: deps.metrics,
         session: (signal) => deps.storage.session({ token, runId: c.req.header('x-kbc-runid'), signal }),
-        markReplayed: () => c.header('Idempotent-Replayed', 'true'),
+        // A progress stream has sent its headers already: only a plain answer can carry this one.
+        markReplayed: () => {
+          if (!c.finalized) c.header('Idempotent-Replayed', 'true');
+        },
       },
       key,
     );

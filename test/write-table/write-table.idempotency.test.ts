@@ -3,6 +3,7 @@
 // its job leaves nothing behind, so its retry imports.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipart, writeTable } from '../support/http-client.js';
+import { sendForProgress } from '../support/importer-requests.js';
 import { openRaw } from '../support/raw-socket.js';
 import {
   listImporterFiles,
@@ -210,5 +211,24 @@ describe('write-table with an idempotency key', () => {
     expect(retried.status, JSON.stringify(retried.body)).toBe(200);
     expect(retried.headers.get('idempotent-replayed')).toBeNull();
     expect((await service.getTable(tableId)).rowsCount).toBe(1);
+  });
+
+  it('concurrent same-key progress streams end with the same job result', async () => {
+    const tableId = newTable();
+    const stream = () =>
+      sendForProgress(`${service.url}/write-table?${new URLSearchParams({ tableId, incremental: '1' })}`, {
+        headers: {
+          'X-StorageApi-Token': service.token,
+          'Content-Type': 'text/csv',
+          'Idempotency-Key': 'stream-1',
+        },
+        body: 'id\n1\n2\n',
+      });
+    const streams = await Promise.all([stream(), stream(), stream()]);
+    const results = streams.map(({ events }) => events.at(-1));
+    for (const result of results) expect(result).toMatchObject({ event: 'result', status: 'success' });
+    expect(new Set(results.map((result) => (result?.job as Job).id)).size).toBe(1);
+    expect(await jobsOf(tableId)).toHaveLength(1);
+    expect((await service.getTable(tableId)).rowsCount).toBe(2);
   });
 });
