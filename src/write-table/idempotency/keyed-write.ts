@@ -68,6 +68,8 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
   let preparedAtMs: number | undefined;
   let digest: (() => string) | undefined;
   const ownTag = requestTag(randomBytes(8).toString('hex'));
+  /** files/prepare was (about to be) sent with the key's tags. */
+  let prepareSent = false;
   const cleanupSession = () => deps.session(AbortSignal.timeout(CLEANUP_TIMEOUT_MS));
 
   return {
@@ -79,6 +81,7 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
     },
     prepareTags(table, branchId) {
       if (!key) return [];
+      prepareSent = true;
       const tags = [keyTag(key.value), ownTag];
       if (table) tags.push(tableTag(tableFingerprint(table.tableId, branchId)));
       return tags;
@@ -126,7 +129,7 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
         await deleteKeyedFile(cleanupSession(), fileId, deps.logger);
         return;
       }
-      void deleteLatePrepared(deps, ownTag);
+      if (prepareSent) void deleteLatePrepared(deps, ownTag);
     },
   };
 }
