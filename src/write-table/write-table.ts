@@ -165,7 +165,7 @@ async function importUploadedFile(
       : await abandonOnFailure(
           request,
           () => startTableJob(session, options, existing, uploaded.id, { search: deps.jobSearch, signal }),
-          noJobCanExist(request),
+          noJobCanExist(request, uploaded.id),
         );
   if (decision.kind === 'start') request.keyed.started(uploaded.id, started.job.id);
   request.facts.jobId = started.job.id;
@@ -199,24 +199,28 @@ async function importUploadedFile(
 async function abandonOnFailure<T>(
   request: WriteTableRequest,
   work: () => Promise<T>,
-  failsForGood: (err: unknown) => boolean = () => true,
+  failsForGood: (err: unknown) => boolean | Promise<boolean> = () => true,
 ): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (failsForGood(err)) await request.keyed.abandon(request.facts.fileId);
+    if (await failsForGood(err)) await request.keyed.abandon(request.facts.fileId);
     throw err;
   }
 }
 
 /**
- * Whether a failed job start leaves no job that could import the file. Storage refused the POST, or
- * its outcome was unknown and the search found no job (Storage creates the job before it answers, so
- * one would have been found; one appearing later anyway finds its file deleted and fails). Only a
- * client gone mid-POST leaves the question open: that file stays (see decide-keyed-import).
+ * Whether a failed job start leaves no job that could import the file: Storage refused the POST,
+ * or its outcome was unknown and a listing of the jobs (answered, unlike the failed search's)
+ * shows none for the file. A client gone mid-POST leaves the question open: that file stays and
+ * stops holding up its key later (see decide-keyed-import).
  */
-function noJobCanExist(request: WriteTableRequest): (err: unknown) => boolean {
-  return () => !request.clientSignal.aborted;
+function noJobCanExist(request: WriteTableRequest, fileId: number): (err: unknown) => Promise<boolean> {
+  return async (err) => {
+    if (request.clientSignal.aborted) return false;
+    if ((err as { code?: unknown }).code !== 'importer.importOutcomeUnknown') return true;
+    return request.keyed.confirmNoJob(fileId);
+  };
 }
 
 /** The first request's file, as its own answer described it (the same body: the digests matched). */

@@ -92,6 +92,13 @@ describe('retrying with an idempotency key after every failure point', () => {
       [{ target: 'import', fault: 'reset-after', rate: 1 }],
     ],
     ['import-async answers a proxy 502', [{ target: 'import', fault: '502', rate: 1 }]],
+    [
+      'import-async is cut and the job search cannot list jobs (the file holds the key until it counts as abandoned)',
+      [
+        { target: 'import', fault: 'reset-before', rate: 1 },
+        { target: 'jobs', fault: '503', rate: 1 },
+      ],
+    ],
     ['import-async answers Storage 500', [{ target: 'import', fault: '500', rate: 1 }]],
     ['every job poll fails', [{ target: 'job', fault: '503', rate: 1 }]],
     ['file listing and tagging fail', [{ target: 'other', fault: '503', rate: 1 }]],

@@ -55,6 +55,8 @@ export interface KeyedWrite {
   }): Promise<KeyedDecision>;
   /** The job started for `fileId`: tag the file with it (best effort, in the background). */
   started(fileId: number, jobId: number): void;
+  /** True only when Storage's jobs list answered and holds no import or create job for the file. */
+  confirmNoJob(fileId: number): Promise<boolean>;
   /**
    * The request ends without a job for its file: delete the file (best effort). Without an id (the
    * failure came while files/prepare was under way) the request's files are looked up by its own
@@ -122,6 +124,15 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
     started(fileId, jobId) {
       if (!key) return;
       void tagFile(cleanupSession(), fileId, jobTag(jobId), deps.logger);
+    },
+    async confirmNoJob(fileId) {
+      if (!key) return false;
+      try {
+        const jobs = await cleanupSession().listJobs(deps.settings.jobListLimit);
+        return !jobs.some((job) => job.operationParams?.source?.fileId === fileId);
+      } catch {
+        return false;
+      }
     },
     async abandon(fileId) {
       if (!key) return;
