@@ -4,24 +4,29 @@
 
 FROM node:22-slim AS build
 WORKDIR /app
+# All dependencies: tsc type-checks the local stand-in too (DuckDB, s3rver are devDependencies).
 # Install scripts are skipped as npm 11 does by default (CI's npm): the native packages
 # (@duckdb/node-bindings-*, esbuild) ship prebuilt binaries as optional dependencies.
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+# src/web (the browser upload page) is copied to dist/web by the build.
 COPY src ./src
 RUN npm run build
 
 FROM node:22-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
+# Production dependencies only: what remote mode loads (~35 MB). Local mode's packages (DuckDB,
+# s3rver) are devDependencies and stay out; test/deploy/dependencies.test.ts keeps it so.
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 
-# Remote mode is expected: KBC_URL (e.g. https://connection.keboola.com) comes from the
-# environment (fly.toml [env], `docker run -e`). Without it the service starts in local mode and
-# needs a writable LOCAL_STORAGE_DIR, which /app (root-owned, read-only for `node`) is not.
+# Remote mode only: KBC_URL (e.g. https://connection.keboola.com) comes from the environment
+# (fly.toml [env], `docker run -e`). Without it the process exits 1 with one line: local mode isn't
+# installed in this image.
 ENV PORT=8080 HOST=0.0.0.0
 EXPOSE 8080
 USER node

@@ -1,6 +1,7 @@
 // HTTP routes of the importer and the one error handler that renders every failure as the JSON
 // body of PRODUCT.md §2.1. Builds nothing itself: every collaborator comes in through AppDeps.
 import { Hono } from 'hono';
+import { type BrowserPageDeps, mountBrowserPage } from './browser-page/browser-page-routes.js';
 import type { AppEnv } from './http/app-env.js';
 import { asClientGone, catchBareThrows } from './http/client-gone.js';
 import type { Drain } from './http/drain.js';
@@ -16,6 +17,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   writeTable?: WriteTableDeps;
+  /** GET / (the upload page) and the read-only routes it calls. */
+  browserPage?: BrowserPageDeps;
   /** Local mode: the embedded Storage API stand-in, served under /v2/storage on the same server. */
   localStorageApi?: Hono;
   /** Graceful shutdown: refuses new requests while draining (the stand-in and /metrics stay served). */
@@ -40,6 +43,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     allowOnly(app, '/write-table', ['POST', 'PUT']);
     allowOnly(app, '/upload-file', ['POST']);
   }
+  if (deps.browserPage) mountBrowserPage(app, deps.browserPage);
   if (deps.localStorageApi) app.route('/v2/storage', deps.localStorageApi);
 
   app.notFound((c) =>

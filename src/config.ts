@@ -16,6 +16,8 @@ export interface Config {
   localStorageDir: string;
   localStorageToken: string;
   localS3Port: number;
+  /** Local mode: DuckDB's memory_limit (e.g. `512MB`); beyond it DuckDB spills to LOCAL_STORAGE_DIR/tmp. */
+  localDuckdbMemory: string;
   /** Local mode: fault injection in the Storage stand-in and its S3 (LOCAL_FAULTS); undefined = off. */
   localFaults: FaultPlan | undefined;
   maxFileBytes: number;
@@ -54,6 +56,7 @@ export const CONFIG_VARIABLES = [
   'LOCAL_STORAGE_DIR',
   'LOCAL_STORAGE_TOKEN',
   'LOCAL_S3_PORT',
+  'LOCAL_DUCKDB_MEMORY',
   'LOCAL_FAULTS',
   'MAX_FILE_BYTES',
   'JOB_WAIT_SECONDS',
@@ -67,7 +70,16 @@ export const CONFIG_VARIABLES = [
   'LOG_LEVEL',
 ] as const;
 
-export function loadConfig(env: Record<string, string | undefined>): Config {
+/** DuckDB's own default is 80 % of RAM; a 1 GiB import fits well within this. */
+export const DEFAULT_DUCKDB_MEMORY = '512MB';
+const DUCKDB_MEMORY = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+
+export interface ConfigDefaults {
+  /** PORT when unset: 8080 for the importer; the stand-in alone uses 9080 so both fit side by side. */
+  port?: number;
+}
+
+export function loadConfig(env: Record<string, string | undefined>, defaults: ConfigDefaults = {}): Config {
   const problems: string[] = [];
   const read = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -105,7 +117,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   const kbcUrl = url('KBC_URL');
   const mode: Mode = read('KBC_URL') === undefined ? 'local' : 'remote';
-  const port = integer('PORT', 8080, 0, 65535);
+  const port = integer('PORT', defaults.port ?? 8080, 0, 65535);
+  const localDuckdbMemory = read('LOCAL_DUCKDB_MEMORY') ?? DEFAULT_DUCKDB_MEMORY;
+  if (!DUCKDB_MEMORY.test(localDuckdbMemory)) {
+    problems.push(`LOCAL_DUCKDB_MEMORY must be a size like 512MB or 2GB, got "${localDuckdbMemory}"`);
+  }
   const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const localStorageToken = read('LOCAL_STORAGE_TOKEN') ?? 'local-token';
@@ -123,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     localStorageDir: read('LOCAL_STORAGE_DIR') ?? '.local-storage',
     localStorageToken,
     localS3Port: integer('LOCAL_S3_PORT', port === 0 ? 0 : port + 1, 0, 65535),
+    localDuckdbMemory,
     localFaults: readFaultPlan(read('LOCAL_FAULTS'), mode, problems),
     maxFileBytes: integer('MAX_FILE_BYTES', 2 * 1024 * MIB, 1),
     jobWaitSeconds: integer('JOB_WAIT_SECONDS', 1800, 0, 86_400),

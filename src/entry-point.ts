@@ -4,18 +4,34 @@
 import { realpathSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, type ConfigDefaults, ConfigError, loadConfig } from './config.js';
+import { describeStartupFailure } from './startup-failure.js';
 
 /** `loadConfig(env)`; on a ConfigError prints its problems to stderr and exits 1. */
-export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+export function loadConfigOrExit(env: Record<string, string | undefined>, defaults?: ConfigDefaults): Config {
   try {
-    return loadConfig(env);
+    return loadConfig(env, defaults);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(1);
     }
     throw err;
+  }
+}
+
+/**
+ * Runs an entry point's start; a failure the operator can fix (startup-failure.ts) is printed as
+ * one line on stderr and exits 1, without a stack trace. Other errors propagate unchanged.
+ */
+export async function startOrExit(start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    const line = describeStartupFailure(err);
+    if (line === undefined) throw err;
+    process.stderr.write(`${line}\n`);
+    process.exit(1);
   }
 }
 

@@ -7,15 +7,17 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
-import { isEntryPoint, loadConfigOrExit, onStopSignals } from './entry-point.js';
+import { isEntryPoint, loadConfigOrExit, onStopSignals, startOrExit } from './entry-point.js';
 import { answerClientError } from './http/client-error.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
 import { createUploadSlots } from './http/upload-slots.js';
+import { LocalModeNotInstalledError, missingLocalModePackage } from './local-mode-packages.js';
 import type { FaultInjector } from './local-storage/faults/fault-injector.js';
 import type { LocalStorage } from './local-storage/local-storage.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createS3ClientFor } from './s3/s3-client-for.js';
+import { toListenError } from './startup-failure.js';
 import { createStorageClient, type StorageClientDeps } from './storage-api/storage-client.js';
 import { DEFAULT_JOB_SEARCH, type JobSearchSettings } from './write-table/find-started-job.js';
 import {
@@ -75,20 +77,22 @@ export async function startService(
   const storageUrl = () => config.kbcUrl ?? ownUrl;
   const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? false });
   const drain = createDrain();
+  const storage = createStorageClient({
+    baseUrl: storageUrl,
+    retryPolicy: overrides.retryPolicy,
+    onCall: (endpoint, status) => metrics.storageCalls.inc({ endpoint, status: String(status) }),
+    onRetry: (endpoint) => metrics.retries.inc({ endpoint }),
+  });
   const app = createApp({
     logger,
     metrics,
     localStorageApi: local?.api,
     drain,
+    browserPage: { storage, localToken: local ? config.localStorageToken : undefined },
     writeTable: {
       metrics,
       drainDeadline: drain.deadline,
-      storage: createStorageClient({
-        baseUrl: storageUrl,
-        retryPolicy: overrides.retryPolicy,
-        onCall: (endpoint, status) => metrics.storageCalls.inc({ endpoint, status: String(status) }),
-        onRetry: (endpoint) => metrics.retries.inc({ endpoint }),
-      }),
+      storage,
       s3ClientFor: createS3ClientFor(
         local
           ? { endpoint: local.s3Endpoint, forcePathStyle: true }
@@ -153,12 +157,16 @@ async function startLocalMode(
   logger: Logger,
   overrides: ServiceOverrides,
 ): Promise<LocalStorage> {
-  // Imported on demand, so remote mode does not load the stand-in (nor its fault injection).
+  // Imported on demand, so remote mode does not load the stand-in (nor its fault injection), and a
+  // production install, which leaves out its packages (DuckDB, s3rver), still runs remote mode.
   const [{ createLocalStorage }, { createFaultInjector }, { describeFaultPlan }] = await Promise.all([
     import('./local-storage/local-storage.js'),
     import('./local-storage/faults/fault-injector.js'),
     import('./local-storage/faults/fault-plan.js'),
-  ]);
+  ]).catch((err: unknown) => {
+    const missing = missingLocalModePackage(err);
+    throw missing === undefined ? err : new LocalModeNotInstalledError(missing, { cause: err });
+  });
   const faults =
     overrides.localFaults ?? (config.localFaults ? createFaultInjector(config.localFaults) : undefined);
   if (faults) logger.warn({ faults: describeFaultPlan(faults.plan) }, 'fault injection is on');
@@ -170,6 +178,7 @@ async function startLocalMode(
     ],
     s3Port: config.localS3Port,
     s3Host: '127.0.0.1',
+    duckdbMemoryLimit: config.localDuckdbMemory,
     logger: logger.child({ component: 'local-storage' }),
     faults,
   });
@@ -198,7 +207,11 @@ async function listen(
   // Requests Node rejects before routing (bad framing, huge headers) still get a JSON error body.
   server.on('clientError', answerClientError);
   // Rejects on 'error' before 'listening'; either way no listener of its own stays attached.
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    throw toListenError(err, 'http', config.host, config.port);
+  }
   return server;
 }
 
@@ -221,11 +234,20 @@ function printBanner(config: Config, service: RunningService): void {
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
   const logger = createLogger(config.logLevel);
-  const service = await startService(config, logger, { processMetrics: true });
+  const service = await startService(config, logger, { processMetrics: true }).catch(exitIfLocalModeMissing);
   // Before announcing the service: whoever reacts to the announcement may signal at once.
   installShutdownSignals(service, config, logger);
   logger.info({ url: service.url, mode: config.mode }, 'table importer listening');
   printBanner(config, service);
+}
+
+/** A production install started without KBC_URL: one line on stderr and exit 1, no stack trace. */
+function exitIfLocalModeMissing(err: unknown): never {
+  if (err instanceof LocalModeNotInstalledError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
 }
 
 /**
@@ -263,4 +285,4 @@ function installShutdownSignals(service: RunningService, config: Config, logger:
   );
 }
 
-if (isEntryPoint(import.meta.url)) await main();
+if (isEntryPoint(import.meta.url)) await startOrExit(main);

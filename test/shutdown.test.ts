@@ -57,7 +57,7 @@ function plainRequest(
 async function startSlowUpload(url: string, token: string, tableId: string, boundary: string) {
   const raw = await openRaw(url);
   await raw.write(multipartHead('/write-table', token, boundary));
-  await raw.write(chunk(fieldPart(boundary, 'tableId', tableId) + fileHeader(boundary) + 'id,name\n'));
+  await raw.write(chunk(`${fieldPart(boundary, 'tableId', tableId) + fileHeader(boundary)}id,name\n`));
   return raw;
 }
 

@@ -158,6 +158,14 @@ function selectRows(rows: CanonicalRows, primaryKey: readonly string[]): string 
 }
 
 /**
+ * The longest canonical line (the encoder refuses rows over MAX_CANONICAL_ROW_BYTES, ordinal
+ * included) plus slack for the line end. DuckDB's read buffer must be at least this big and every
+ * reader thread holds one, so it stays close to the row limit: DuckDB's default buffer (16 × the
+ * line size) could never fit under LOCAL_DUCKDB_MEMORY.
+ */
+const MAX_LINE_BYTES = MAX_CANONICAL_ROW_BYTES + 1024;
+
+/**
  * DuckDB's bulk CSV reader configured for exactly the canonical format: no sniffing, every value
  * quoted (so never NULL: allow_quoted_nulls=false keeps `""` as ''), strict about malformed rows.
  */
@@ -167,5 +175,5 @@ function readCanonicalCsv(path: string, fieldCount: number): string {
   columns.push("'_n': 'BIGINT'");
   return `read_csv(${quoteLiteral(path)}, header = false, auto_detect = false, columns = {${columns.join(', ')}},
     delim = ',', quote = '"', escape = '"', new_line = '\\n', allow_quoted_nulls = false,
-    strict_mode = true, max_line_size = ${2 * MAX_CANONICAL_ROW_BYTES})`;
+    strict_mode = true, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES})`;
 }

@@ -2,11 +2,16 @@
 // objects live under `<dataDir>/s3`. The stand-in reads uploads back straight from s3rver's store,
 // as Storage reads its own bucket: an S3 request per read would add 10–20 ms to every import job.
 // It hands out no credentials and knows nothing about Storage files; routes/files.ts does that.
-import { createWriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
+import { toListenError } from '../startup-failure.js';
 
 /** s3rver rejects unknown access key ids and checks no signatures; this is its built-in key id. */
 export const EMBEDDED_S3_ACCESS_KEY_ID = 'S3RVER';
@@ -24,6 +29,10 @@ export interface EmbeddedS3 {
   downloadObject(key: string, destination: string): Promise<{ sizeBytes: number } | undefined>;
   /** Opens an object for streaming; undefined when it does not exist. */
   openObject(key: string): Promise<EmbeddedS3Object | undefined>;
+  /** Stores the local file `source` as object `key` (the stand-in's own writes, e.g. exports). */
+  putObjectFromFile(key: string, source: string, contentType: string): Promise<{ sizeBytes: number }>;
+  /** Removes an object; a missing one is fine. */
+  deleteObject(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,7 +55,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     silent: true,
     configureBuckets: [{ name: bucket }],
   });
-  const address = await server.run();
+  const address = await listen(server, options.host, options.port);
   const endpoint = `http://${advertisedHost(options.host)}:${address.port}`;
 
   const openObject = async (key: string): Promise<EmbeddedS3Object | undefined> => {
@@ -65,10 +74,48 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
       await pipeline(object.body, createWriteStream(destination));
       return { sizeBytes: (await stat(destination)).size };
     },
+    async putObjectFromFile(key, source, contentType) {
+      // Straight into s3rver's store layout (object file + md5 + metadata), as its putObject does,
+      // but with the object complete on disk before it becomes visible.
+      const objectPath = server.store.getResourcePath(bucket, key, 'object');
+      await mkdir(dirname(objectPath), { recursive: true });
+      const partial = `${objectPath}.partial`;
+      const hash = createHash('md5');
+      await pipeline(createReadStream(source), async (chunks: AsyncIterable<Buffer>) => {
+        for await (const chunk of chunks) hash.update(chunk);
+      });
+      try {
+        await copyFile(source, partial);
+        await rename(partial, objectPath);
+      } finally {
+        await rm(partial, { force: true });
+      }
+      await server.store.putMetadata(bucket, key, { 'content-type': contentType }, hash.digest('hex'));
+      return { sizeBytes: (await stat(objectPath)).size };
+    },
+    async deleteObject(key) {
+      await server.store.deleteObject(bucket, key);
+    },
     async close() {
       await server.close();
     },
   };
+}
+
+/**
+ * What s3rver's run() does, except that a failed listen (a taken port) rejects: run() leaves
+ * the server's 'error' event unhandled, which would crash the process.
+ */
+async function listen(server: S3rver, host: string, port: number): Promise<AddressInfo> {
+  await server.configureBuckets();
+  const httpServer = server.listen(port, host, () => undefined);
+  try {
+    await once(httpServer, 'listening');
+  } catch (err) {
+    throw toListenError(err, 's3', host, port);
+  }
+  server.httpServer = httpServer;
+  return httpServer.address() as AddressInfo;
 }
 
 function advertisedHost(host: string): string {

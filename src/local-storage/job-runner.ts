@@ -9,7 +9,7 @@ import { createExceptionId, formatStorageTime } from './storage-response.js';
 
 export interface JobOutcome {
   results: Record<string, unknown>;
-  tableId: string;
+  tableId: string | null;
 }
 
 /** May set `job.metrics`; throws StorageError for user-facing failures. */

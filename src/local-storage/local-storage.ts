@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { DEFAULT_DUCKDB_MEMORY } from '../config.js';
 import type { Logger } from '../logger.js';
+import { toListenError } from '../startup-failure.js';
 import { createTokenRegistry, type LocalStorageToken } from './auth.js';
 import { type EmbeddedS3, startEmbeddedS3 } from './embedded-s3.js';
 import type { FaultInjector } from './faults/fault-injector.js';
@@ -29,6 +31,8 @@ export interface LocalStorageOptions {
   s3Port: number;
   /** Address the embedded S3 binds to and advertises; default 127.0.0.1. */
   s3Host?: string;
+  /** DuckDB memory_limit (e.g. `512MB`), default DEFAULT_DUCKDB_MEMORY; it spills to `tmp/duckdb/`. */
+  duckdbMemoryLimit?: string;
   logger?: Logger;
   now?: () => Date;
   /**
@@ -63,7 +67,11 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
     }
   };
   try {
-    const tableStore: TableStore = await openTableStore({ dbPath: join(options.dataDir, 'tables.duckdb') });
+    const tableStore: TableStore = await openTableStore({
+      dbPath: join(options.dataDir, 'tables.duckdb'),
+      memoryLimit: options.duckdbMemoryLimit ?? DEFAULT_DUCKDB_MEMORY,
+      spillDir: join(tempDir, 'duckdb'),
+    });
     cleanups.push(() => tableStore.close());
     const interrupted = markInterruptedJobs(metadata, now());
     if (interrupted.length > 0) {
@@ -96,6 +104,7 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
       jobs,
       tableJobs,
       tokens,
+      tempDir,
       logger: options.logger,
       now,
     });
@@ -154,9 +163,10 @@ export async function startLocalStorageServer(
 function listen(app: Hono, port: number, host: string): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port, hostname: host });
-    server.once('error', reject);
+    const onError = (err: Error) => reject(toListenError(err, 'http', host, port));
+    server.once('error', onError);
     server.once('listening', () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve(server);
     });
   });

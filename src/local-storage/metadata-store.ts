@@ -66,10 +66,10 @@ export interface JobMetrics {
 export interface JobRecord {
   id: number;
   status: JobStatus;
-  operationName: 'tableCreate' | 'tableImport';
+  operationName: 'tableCreate' | 'tableImport' | 'tableExport' | 'tableDrop' | 'bucketDelete' | 'fileDelete';
   /** Public `tableId`: null for a tableCreate until it succeeds. */
   tableId: string | null;
-  /** The table the job writes; jobs on the same target run one at a time. */
+  /** The table (or bucket, `file:<id>`) the job works on; jobs on the same target run one at a time. */
   targetTableId: string;
   operationParams: Record<string, unknown>;
   createdTime: string;
@@ -94,6 +94,18 @@ export interface MetadataState {
   tables: Record<string, TableRecord>;
   files: Record<string, FileRecord>;
   jobs: Record<string, JobRecord>;
+  /** Table and column metadata (metadata-items.ts); absent in documents written before it existed. */
+  lastMetadataId?: number;
+  tableMetadata?: Record<string, MetadataItemRecord[]>;
+  columnMetadata?: Record<string, Record<string, MetadataItemRecord[]>>;
+}
+
+export interface MetadataItemRecord {
+  id: string;
+  key: string;
+  value: string;
+  provider: string;
+  timestamp: string;
 }
 
 export interface MetadataStore {

@@ -2,6 +2,7 @@
 // built from metadata records and the request origin. Pure functions: no I/O, no validation.
 import { createHmac } from 'node:crypto';
 import type { ResolvedToken } from './auth.js';
+import { presentColumnMetadata, presentTableMetadata } from './metadata-items.js';
 import type { BucketRecord, FileRecord, JobRecord, MetadataState, TableRecord } from './metadata-store.js';
 import { MOUNT_PATH } from './storage-response.js';
 
@@ -67,8 +68,8 @@ export function presentTable(table: TableRecord, state: MetadataState, origin: s
     tableType: 'table',
     path: `${table.bucketId}/${table.name}`,
     columns: [...table.columns],
-    metadata: [],
-    columnMetadata: [],
+    metadata: presentTableMetadata(state, table.id),
+    columnMetadata: presentColumnMetadata(state, table.id),
     bucket: bucket ? presentBucket(bucket, state, origin) : null,
   };
 }

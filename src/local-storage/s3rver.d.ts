@@ -1,5 +1,6 @@
 // The slice of s3rver 3.x (untyped CommonJS) the embedded S3 uses.
 declare module 's3rver' {
+  import type { Server } from 'node:http';
   import type { AddressInfo } from 'node:net';
   import type { Readable } from 'node:stream';
 
@@ -23,8 +24,17 @@ declare module 's3rver' {
     /** s3rver's FilesystemStore; null for a missing key. */
     readonly store: {
       getObject(bucket: string, key: string): Promise<StoredObject | null>;
+      getResourcePath(bucket: string, key: string, resource: 'object'): string;
+      putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+      deleteObject(bucket: string, key: string): Promise<void>;
     };
     run(): Promise<AddressInfo>;
+    /** Creates the configured buckets (run() does this before listening). */
+    configureBuckets(): Promise<unknown>;
+    /** With a trailing callback: listens and returns the http.Server at once. */
+    listen(port: number, host: string, onListening: () => void): Server;
+    /** The server close() closes; set by run(). */
+    httpServer: Server | undefined;
     close(): Promise<void>;
   }
 }

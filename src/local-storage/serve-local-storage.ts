@@ -1,13 +1,17 @@
 // Entry point that serves the local Storage stand-in alone (no importer), configured by the same
-// variables as local mode: PORT, HOST, LOCAL_STORAGE_DIR, LOCAL_STORAGE_TOKEN, LOCAL_S3_PORT, LOCAL_FAULTS.
+// variables as local mode: PORT (default 9080 here, beside an importer on 8080), HOST,
+// LOCAL_STORAGE_DIR, LOCAL_STORAGE_TOKEN, LOCAL_S3_PORT, LOCAL_DUCKDB_MEMORY, LOCAL_FAULTS.
 // For running the importer in remote mode against it (`.ci/prod-smoke`). SIGTERM/SIGINT close it.
-import { isEntryPoint, loadConfigOrExit, onStopSignals } from '../entry-point.js';
+import { isEntryPoint, loadConfigOrExit, onStopSignals, startOrExit } from '../entry-point.js';
 import { createLogger } from '../logger.js';
 import { createFaultInjector } from './faults/fault-injector.js';
 import { startLocalStorageServer } from './local-storage.js';
 
+/** Not the importer's 8080 (nor its S3 on 8081): the README runs both side by side. */
+const STANDALONE_PORT = 9080;
+
 async function serveLocalStorage(): Promise<void> {
-  const config = loadConfigOrExit({ ...process.env, KBC_URL: undefined });
+  const config = loadConfigOrExit({ ...process.env, KBC_URL: undefined }, { port: STANDALONE_PORT });
   const logger = createLogger(config.logLevel);
   const server = await startLocalStorageServer({
     dataDir: config.localStorageDir,
@@ -16,6 +20,7 @@ async function serveLocalStorage(): Promise<void> {
     host: config.host,
     s3Port: config.localS3Port,
     s3Host: config.host,
+    duckdbMemoryLimit: config.localDuckdbMemory,
     logger,
     ...(config.localFaults ? { faults: createFaultInjector(config.localFaults) } : {}),
   });
@@ -35,4 +40,4 @@ async function serveLocalStorage(): Promise<void> {
   );
 }
 
-if (isEntryPoint(import.meta.url)) await serveLocalStorage();
+if (isEntryPoint(import.meta.url)) await startOrExit(serveLocalStorage);

@@ -3,13 +3,18 @@
 // StorageError bodies (unknown errors: logged, generic 500). Builds no stores; they come in as deps.
 import { Hono } from 'hono';
 import { authenticateRequest } from './auth.js';
+import { registerApiIndexRoute } from './routes/api-index.js';
 import { registerBranchRoutes, requireDefaultBranch } from './routes/branches.js';
 import { registerBucketRoutes } from './routes/buckets.js';
 import { registerDataPreviewRoutes } from './routes/data-preview.js';
+import { registerDeleteRoutes } from './routes/deletes.js';
 import { registerFileTagRoutes } from './routes/file-tags.js';
 import { registerFileDownloadRoute, registerFileRoutes } from './routes/files.js';
 import { registerJobRoutes } from './routes/jobs.js';
+import { registerMetadataRoutes } from './routes/metadata.js';
+import { registerTableExportRoutes } from './routes/table-export.js';
 import { registerTableImportRoutes } from './routes/table-import.js';
+import { registerTableListingRoutes } from './routes/table-listing.js';
 import { registerTableRoutes } from './routes/tables.js';
 import { registerTokenRoutes } from './routes/tokens.js';
 import type { StorageDeps, StorageEnv } from './storage-deps.js';
@@ -31,8 +36,14 @@ export function createStorageApp(deps: StorageDeps): Hono {
   registerFileRoutes(routes, deps);
   registerFileTagRoutes(routes, deps);
   registerJobRoutes(routes, deps);
+  registerTableListingRoutes(routes, deps);
+  registerTableExportRoutes(routes, deps);
+  registerMetadataRoutes(routes, deps);
+  registerDeleteRoutes(routes, deps);
 
   const api = new Hono();
+  // The API index needs no token, so it stays outside `routes` (and their authentication).
+  registerApiIndexRoute(api);
   api.route('/branch/:branchId', routes);
   api.route('/', routes);
   // A catch-all route rather than notFound(): it still applies when the app is mounted elsewhere.

@@ -15,6 +15,8 @@ export interface StorageDeps {
   jobs: JobRunner;
   tableJobs: TableJobs;
   tokens: TokenRegistry;
+  /** Scratch directory for job files (e.g. exports before they go to S3); emptied at start. */
+  tempDir: string;
   logger?: Logger;
   now: () => Date;
 }

@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { quoteIdentifier, toDuckdbTableName } from './duckdb-sql.js';
 import { readTableColumns, readTableStats } from './duckdb-table-load.js';
+import { exportRowsToCsv, readRows } from './duckdb-table-read.js';
+import type { RowFilter } from './row-filter.js';
 import { StorageError } from './storage-error.js';
 import { createTableFromFile, importFileIntoTable, tableNotFound } from './table-load.js';
 
@@ -59,8 +61,14 @@ export interface TableStore {
    */
   preview(
     tableId: string,
-    options: { limit: number; columns?: string[] },
+    options: { limit: number; columns?: string[]; filter?: RowFilter },
   ): Promise<{ columns: string[]; rows: string[][] }>;
+  /** export-async: the (filtered, limited) rows as a header-less, fully quoted CSV at `path`. */
+  exportToFile(
+    tableId: string,
+    options: { columns?: string[]; filter?: RowFilter; limit?: number; gzip: boolean },
+    path: string,
+  ): Promise<{ columns: string[] }>;
   stats(tableId: string): Promise<TableStats>;
   dropTable(tableId: string): Promise<void>;
   /** Waits for running operations, then closes the database. */
@@ -73,14 +81,23 @@ export interface TableStore {
  * spill directory), which is wiped on open. Every operation uses its own
  * connection, so operations on different tables may run concurrently.
  */
-export async function openTableStore(options: { dbPath: string }): Promise<TableStore> {
+export async function openTableStore(options: {
+  dbPath: string;
+  /** DuckDB `memory_limit`, e.g. `512MB`; DuckDB's own default (80 % of RAM) when absent. */
+  memoryLimit?: string;
+  /** Where DuckDB spills beyond the memory limit; DuckDB's default (`<dbPath>.tmp`) when absent. */
+  spillDir?: string;
+}): Promise<TableStore> {
   const inMemory = options.dbPath === ':memory:';
   const tempRoot = inMemory ? tmpdir() : `${resolve(options.dbPath)}.load-tmp`;
   if (!inMemory) {
     await rm(tempRoot, { recursive: true, force: true });
     await mkdir(tempRoot, { recursive: true });
   }
-  const instance = await DuckDBInstance.create(options.dbPath);
+  const instance = await DuckDBInstance.create(options.dbPath, {
+    ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+    ...(options.spillDir ? { temp_directory: options.spillDir } : {}),
+  });
   const running = new Set<Promise<unknown>>();
   let closed = false;
 
@@ -90,6 +107,8 @@ export async function openTableStore(options: { dbPath: string }): Promise<Table
       const connection = await instance.connect();
       try {
         return await work(connection);
+      } catch (error) {
+        throw explainOutOfMemory(error, options.memoryLimit);
       } finally {
         connection.disconnectSync();
       }
@@ -114,17 +133,7 @@ export async function openTableStore(options: { dbPath: string }): Promise<Table
         const table = toDuckdbTableName(tableId);
         const tableColumns = await readTableColumns(connection, table);
         if (tableColumns === undefined) throw tableNotFound(tableId);
-        const requested = previewOptions.columns ?? [];
-        const columns = requested.length > 0 ? requested : tableColumns;
-        const known = new Set(tableColumns);
-        const unknown = columns.filter((column) => !known.has(column));
-        if (unknown.length > 0) {
-          throw new StorageError(
-            400,
-            'storage.tables.validation',
-            `Columns ${unknown.map((column) => `"${column}"`).join(', ')} not found in table "${tableId}".`,
-          );
-        }
+        const columns = resolveColumns(tableId, tableColumns, previewOptions.columns);
         if (!Number.isSafeInteger(previewOptions.limit) || previewOptions.limit < 0) {
           throw new StorageError(
             400,
@@ -132,11 +141,32 @@ export async function openTableStore(options: { dbPath: string }): Promise<Table
             'The limit must be a non-negative integer.',
           );
         }
-        const reader = await connection.runAndReadAll(
-          `SELECT ${columns.map(quoteIdentifier).join(', ')} FROM ${quoteIdentifier(table)} LIMIT ${previewOptions.limit}`,
-        );
-        const rows = reader.getRows().map((row) => row.map((value) => (value === null ? '' : String(value))));
+        const rows = await readRows(connection, table, {
+          columns,
+          limit: previewOptions.limit,
+          ...(previewOptions.filter ? { filter: previewOptions.filter } : {}),
+        });
         return { columns: [...columns], rows };
+      }),
+
+    exportToFile: (tableId, exportOptions, path) =>
+      operate(async (connection) => {
+        const table = toDuckdbTableName(tableId);
+        const tableColumns = await readTableColumns(connection, table);
+        if (tableColumns === undefined) throw tableNotFound(tableId);
+        const columns = resolveColumns(tableId, tableColumns, exportOptions.columns);
+        await exportRowsToCsv(
+          connection,
+          table,
+          {
+            columns,
+            ...(exportOptions.filter ? { filter: exportOptions.filter } : {}),
+            ...(exportOptions.limit ? { limit: exportOptions.limit } : {}),
+          },
+          path,
+          exportOptions.gzip,
+        );
+        return { columns };
       }),
 
     stats: (tableId) =>
@@ -159,4 +189,32 @@ export async function openTableStore(options: { dbPath: string }): Promise<Table
       instance.closeSync();
     },
   };
+}
+
+/** The requested columns (all when none are given), each checked to exist in the table. */
+function resolveColumns(tableId: string, tableColumns: string[], requested: string[] | undefined): string[] {
+  const columns = requested && requested.length > 0 ? requested : tableColumns;
+  const known = new Set(tableColumns);
+  const unknown = columns.filter((column) => !known.has(column));
+  if (unknown.length > 0) {
+    throw new StorageError(
+      400,
+      'storage.tables.validation',
+      `Columns ${unknown.map((column) => `"${column}"`).join(', ')} not found in table "${tableId}".`,
+    );
+  }
+  return [...columns];
+}
+
+/**
+ * DuckDB's "Out of Memory Error" (the memory limit reached where it cannot spill, e.g. a large
+ * upsert) as a Storage error naming the setting to raise; other errors unchanged.
+ */
+function explainOutOfMemory(error: unknown, memoryLimit: string | undefined): unknown {
+  if (!(error instanceof Error) || !error.message.startsWith('Out of Memory Error')) return error;
+  return new StorageError(
+    507,
+    'storage.local.outOfMemory',
+    `The local Storage ran out of memory for this operation (DuckDB memory limit ${memoryLimit ?? 'default'}): raise LOCAL_DUCKDB_MEMORY and run it again.`,
+  );
 }

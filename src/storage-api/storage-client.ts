@@ -26,6 +26,7 @@ import type {
   StorageFile,
   StorageJob,
   StorageTable,
+  StorageTablePreview,
   TableCreateParams,
   TableImportParams,
 } from './storage-types.js';
@@ -59,6 +60,12 @@ export interface StorageSession {
   getJob(jobId: number): Promise<StorageJob>;
   /** Newest first. */
   listJobs(limit: number): Promise<StorageJob[]>;
+  /** The buckets the token can read. */
+  listBuckets(): Promise<StorageBucket[]>;
+  /** The tables the token can read (`include=` empty: no metadata). */
+  listTables(): Promise<StorageTable[]>;
+  /** Up to `limit` (≤ 1000) rows of the table, in no guaranteed order. */
+  previewTable(tableId: string, limit: number): Promise<StorageTablePreview>;
   /** Files carrying one or more of `tags`, newest first (eventually consistent, about 1 s). */
   listFiles(query: { tags: string[]; limit: number }): Promise<StorageFile[]>;
   /** Adds one tag to a file (idempotent: a file's tags are a set). */
@@ -240,6 +247,27 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
             path: `/v2/storage/jobs?limit=${limit}`,
             idempotent: true,
           }),
+        listBuckets: () =>
+          call<StorageBucket[]>(context, {
+            endpoint: 'buckets/list',
+            method: 'GET',
+            path: `${scope}/buckets`,
+            idempotent: true,
+            accepts: Array.isArray,
+          }),
+        listTables: () =>
+          call<StorageTable[]>(context, {
+            endpoint: 'tables/list',
+            method: 'GET',
+            path: `${scope}/tables?include=`,
+            idempotent: true,
+            accepts: Array.isArray,
+          }),
+        previewTable: (tableId, limit) =>
+          get<StorageTablePreview>(
+            'tables/preview',
+            `tables/${encodeURIComponent(tableId)}/data-preview?format=json&limit=${limit}`,
+          ),
         listFiles: ({ tags, limit }) =>
           get<StorageFile[]>(
             'files/list',

@@ -34,6 +34,12 @@ export interface StorageTable {
   dataSizeBytes?: number;
 }
 
+/** `GET tables/{id}/data-preview?format=json` (contract §8.2). */
+export interface StorageTablePreview {
+  columns: string[];
+  rows: Array<Array<{ columnName: string; value: string | null; isTruncated?: boolean }>>;
+}
+
 export interface StorageBucket {
   id: string;
   name: string;

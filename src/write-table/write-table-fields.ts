@@ -1,7 +1,6 @@
 // The write-table form fields (PRODUCT.md §2.1): collected one by one as they arrive (multipart
 // parts or query parameters), each validated at once so a bad request fails before the upload
 // ends. Knows nothing about HTTP or Storage; only turns name/value pairs into WriteTableOptions.
-import { AppError } from '../errors.js';
 import { invalidField, parseBooleanField, parseBranchIdField, shortened } from '../http/form-field-values.js';
 
 export interface TableRef {

@@ -134,7 +134,7 @@ describe('errors', () => {
       await api.get(`tables/${tricky.id}/data-preview?whereFilters[0][column]=id`),
       400,
       'storage.tables.validation',
-      'Parameter "whereFilters" is not supported by the local Storage.',
+      'Invalid request:\n - whereFilters[0][values]: "This field is missing."',
     );
   });
 });

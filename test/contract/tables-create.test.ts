@@ -272,3 +272,14 @@ describe('GET tables/{id}', () => {
     );
   });
 });
+
+describe('GET tables', () => {
+  it('lists the tables the token can read, each with its id and bucket id prefix', async () => {
+    const table = await api.createTable(bucket.id, 'listed', 'id,name\n1,a\n');
+    const response = await api.get('tables?include=');
+    expect(response.status, response.text).toBe(200);
+    expect(Array.isArray(response.body)).toBe(true);
+    const listed = (response.body as Array<{ id: string }>).find((item) => item.id === table.id);
+    expect(listed).toMatchObject({ id: `${bucket.id}.listed`, name: 'listed' });
+  });
+});

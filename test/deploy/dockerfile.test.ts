@@ -86,7 +86,12 @@ describe('Dockerfile', () => {
     expect(runs).toContain('npm run build');
 
     const pkg = JSON.parse(await read('package.json')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
+    // tsc -p tsconfig.build.json, then src/web (the browser page) copied to dist/web.
+    expect(pkg.scripts.build).toBe('node scripts/build.mjs');
+    const buildScript = await read('scripts/build.mjs');
+    expect(buildScript).toContain("'tsconfig.build.json'");
+    expect(buildScript).toContain("cpSync('src/web', join(outDir, 'web')");
+    expect(argsOf(build, 'COPY')).toEqual(expect.arrayContaining(['scripts ./scripts', 'src ./src']));
     const tsconfigBuild = JSON.parse(await read('tsconfig.build.json')) as {
       compilerOptions: { rootDir: string; outDir: string };
     };
@@ -101,6 +106,21 @@ describe('Dockerfile', () => {
     expect(runs.some((run) => /\bnpm (run|run-script|start|exec)\b|\btsc\b/.test(run))).toBe(false);
     expect(argsOf(runtime, 'COPY')).toContain(`--from=${build.name} /app/dist ./dist`);
     expect(envOf(runtime).NODE_ENV).toBe('production');
+  });
+
+  it('leaves local mode out: only locked production dependencies, no node_modules from the build', () => {
+    // Local mode's packages are devDependencies (test/deploy/dependencies.test.ts); any other way
+    // into the runtime stage would bring DuckDB and s3rver back.
+    const npmCommands = argsOf(runtime, 'RUN').flatMap((run) => run.match(/\bnpm\s+[^&|;]+/g) ?? []);
+    const installs = npmCommands.filter((command) => !/^npm\s+cache\s+clean\b/.test(command));
+    expect(installs).toHaveLength(1);
+    const [install = ''] = installs;
+    expect(install).toMatch(/^npm ci\b/);
+    expect(install).toContain('--omit=dev');
+    expect(install).not.toMatch(/--include[= ]dev|--production=false|--also[= ]dev/);
+    expect(argsOf(runtime, 'COPY')).toContain('package.json package-lock.json ./');
+    const fromBuild = argsOf(runtime, 'COPY').filter((args) => args.startsWith('--from='));
+    expect(fromBuild).toEqual([`--from=${build.name} /app/dist ./dist`]);
   });
 
   it('drops root before CMD', () => {

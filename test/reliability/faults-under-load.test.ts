@@ -20,7 +20,7 @@ const SEQUENCES = ['FIIFIIFIII', 'FIIIFIIFII', 'FFIIIFIIII', 'FIFIFIFIFI', 'FIII
 const MULTIPART_REQUESTS = new Set(['0:4', '2:7', '3:2']);
 
 /** 20 % failures on every Storage endpoint kind and on every S3 upload request, plus some latency. */
-export const FAULTS_20_PERCENT: Partial<FaultPlan> = {
+const FAULTS_20_PERCENT: Partial<FaultPlan> = {
   seed: 20_240_601,
   retryAfterSeconds: 1,
   rules: [

@@ -427,7 +427,7 @@ const CASES: HostileCase[] = [
     name: 'a Storage route that does not exist',
     request: (t) =>
       buildRequest({
-        method: 'DELETE',
+        method: 'PATCH',
         path: '/v2/storage/tables/in.c-hostile.people',
         headers: { 'X-StorageApi-Token': t },
       }),

@@ -23,12 +23,13 @@ export interface ChildService {
 
 export async function spawnService(
   env: Record<string, string> = {},
-  options: { dataDir?: string; startTimeoutMs?: number } = {},
+  /** `cwd`: a directory holding src/ and node_modules/ (default: this repository). */
+  options: { dataDir?: string; startTimeoutMs?: number; cwd?: string } = {},
 ): Promise<ChildService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'table-importer-child-')));
   const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     env: {
       ...inherited,
       PORT: '0',

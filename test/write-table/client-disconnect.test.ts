@@ -17,7 +17,7 @@ describe('client disconnect mid-upload', () => {
     const boundary = 'gone';
     const raw = await openRaw(service.url);
     await raw.write(multipartHead('/write-table', service.token, boundary));
-    await raw.write(chunk(fieldPart(boundary, 'tableId', 'in.c-dc.t') + fileHeader(boundary) + 'id,name\n'));
+    await raw.write(chunk(`${fieldPart(boundary, 'tableId', 'in.c-dc.t') + fileHeader(boundary)}id,name\n`));
     for (let i = 0; i < 12; i += 1) await raw.write(chunk(Buffer.alloc(1024 * 1024, '1,a\n')));
     await new Promise((resolve) => setTimeout(resolve, 300));
     raw.destroy();

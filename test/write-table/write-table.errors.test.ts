@@ -211,7 +211,7 @@ describe('write-table error statuses', () => {
     const raw = await openRaw(service.url);
     await raw.write(multipartHead('/write-table', service.token, boundary));
     await raw.write(
-      chunk(fieldPart(boundary, 'tableId', 'in.c-errors.stalled') + fileHeader(boundary) + 'id\n1\n'),
+      chunk(`${fieldPart(boundary, 'tableId', 'in.c-errors.stalled') + fileHeader(boundary)}id\n1\n`),
     );
     const response = await raw.response(8000);
     raw.destroy();
@@ -264,7 +264,7 @@ describe('write-table capacity', () => {
       const holder = await openRaw(service.url);
       await holder.write(multipartHead('/write-table', service.token, boundary));
       await holder.write(
-        chunk(fieldPart(boundary, 'tableId', 'in.c-cap.t') + fileHeader(boundary) + 'id\n1\n'),
+        chunk(`${fieldPart(boundary, 'tableId', 'in.c-cap.t') + fileHeader(boundary)}id\n1\n`),
       );
       await new Promise((resolve) => setTimeout(resolve, 200));
       const { status, body, headers } = await writeTable(

@@ -67,10 +67,10 @@ export function createCanonicalCsvEncoder(options: {
   const { dialect, layout } = options;
   const delimiter = Buffer.from(dialect.delimiter);
   const enclosure = Buffer.from(dialect.enclosure);
-  const escape = Buffer.from(dialect.escapedBy);
+  const escapeBytes = Buffer.from(dialect.escapedBy);
   const delimiterLead = delimiter[0] ?? -1;
   const enclosureLead = enclosure[0] ?? -1;
-  const escapeLead = escape[0] ?? -1;
+  const escapeLead = escapeBytes[0] ?? -1;
   const enclosureIsQuote = dialect.enclosure === '"';
   const emptyValue =
     options.emptyValue === undefined || options.emptyValue === ''
@@ -209,8 +209,8 @@ export function createCanonicalCsvEncoder(options: {
             at = closeField(target, at, valueStart, dataRecord ? emptyValue : undefined);
             fields++;
             current = FIELD_START;
-          } else if (byte === escapeLead && matchesAt(chunk, i, escape)) {
-            i += escape.length;
+          } else if (byte === escapeLead && matchesAt(chunk, i, escapeBytes)) {
+            i += escapeBytes.length;
             current = AFTER_ESCAPE;
           } else if (byte === LF) {
             i++;

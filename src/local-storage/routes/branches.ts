@@ -28,7 +28,7 @@ export function registerBranchRoutes(app: Hono<StorageEnv>, deps: StorageDeps): 
     created: deps.metadata.state.projectCreated,
     creatorToken: { id: Number(deps.tokens.master.id), name: deps.tokens.master.description },
   });
-  app.get('/dev-branches', (c) => sendJson([present()]));
+  app.get('/dev-branches', () => sendJson([present()]));
   app.get('/dev-branches/:branchId', (c) => {
     const branchId = c.req.param('branchId');
     if (branchId !== String(DEFAULT_BRANCH_ID)) throw branchNotFound(branchId);

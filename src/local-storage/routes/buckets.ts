@@ -1,4 +1,5 @@
-// Buckets (contract §6.2): `POST buckets`, `GET buckets`, `GET buckets/{id}`, `GET buckets/{id}/tables`.
+// Buckets (contract §6.2): `POST buckets`, `GET buckets`, `GET buckets/{id}/tables` (the detail
+// `GET buckets/{id}` lives in table-listing.ts).
 // Creating needs a master token; reading needs at least `read` on the bucket.
 import type { Hono } from 'hono';
 import { assertBucketAccess, assertCanManageBuckets, hasBucketAccess } from '../auth.js';
@@ -75,12 +76,6 @@ export function registerBucketRoutes(app: Hono<StorageEnv>, deps: StorageDeps): 
       .filter((bucket) => hasBucketAccess(c.var.token, bucket.id, 'read'))
       .sort((a, b) => a.id.localeCompare(b.id));
     return sendJson(visible.map((bucket) => presentBucket(bucket, state, origin)));
-  });
-
-  app.get('/buckets/:bucketId', (c) => {
-    const bucket = findBucket(state, c.req.param('bucketId'));
-    assertBucketAccess(c.var.token, bucket.id, 'read');
-    return sendJson(presentBucket(bucket, state, requestOrigin(c)));
   });
 
   app.get('/buckets/:bucketId/tables', (c) => {

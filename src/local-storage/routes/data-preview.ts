@@ -1,10 +1,12 @@
 // `GET tables/{id}/data-preview` (contract §8.2): `rfc` CSV (header + every value quoted, `"`
 // doubled, LF, trailing newline) or `json` with 16,384-character truncation; limit ≤ 1000.
-// Filters and ordering are not implemented and are rejected, never silently ignored.
+// Where-filters and changedSince/changedUntil are applied (row-filter.ts); ordering and fulltext
+// search are not implemented and are rejected, never silently ignored.
 import type { Hono } from 'hono';
 import { assertBucketAccess } from '../auth.js';
-import { createParamReader, readRequestParams } from '../request-params.js';
+import { createParamReader, type RequestParams, readRequestParams } from '../request-params.js';
 import { findTable } from '../resource-lookup.js';
+import { readRowFilter } from '../row-filter.js';
 import type { StorageDeps, StorageEnv } from '../storage-deps.js';
 import { StorageError } from '../storage-error.js';
 import { sendJson, validationError } from '../storage-response.js';
@@ -13,16 +15,15 @@ const CODE = 'storage.tables.validation';
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 const MAX_JSON_VALUE_CHARS = 16_384;
-const UNSUPPORTED_PARAMS = [
-  'whereFilters',
-  'orderBy',
-  'changedSince',
-  'changedUntil',
-  'fulltextSearch',
-  'whereColumn',
-  'whereValues',
-  'whereOperator',
-];
+const UNSUPPORTED_PARAMS = ['orderBy', 'fulltextSearch'];
+
+/** Parameters of preview and export that the stand-in does not implement: a 400, never ignored. */
+export function rejectUnsupportedReadParams(raw: RequestParams): void {
+  const unsupported = UNSUPPORTED_PARAMS.find((key) => raw[key] !== undefined);
+  if (unsupported) {
+    throw new StorageError(400, CODE, `Parameter "${unsupported}" is not supported by the local Storage.`);
+  }
+}
 
 export function registerDataPreviewRoutes(app: Hono<StorageEnv>, deps: StorageDeps): void {
   app.get('/tables/:tableId/data-preview', async (c) => {
@@ -30,18 +31,16 @@ export function registerDataPreviewRoutes(app: Hono<StorageEnv>, deps: StorageDe
     assertBucketAccess(c.var.token, table.bucketId, 'read');
     const raw = await readRequestParams(c);
     const params = createParamReader(raw, CODE);
-    const unsupported = UNSUPPORTED_PARAMS.find((key) => raw[key] !== undefined);
-    if (unsupported) {
-      throw new StorageError(400, CODE, `Parameter "${unsupported}" is not supported by the local Storage.`);
-    }
-    const limit = params.integer('limit') ?? DEFAULT_LIMIT;
+    rejectUnsupportedReadParams(raw);
+    // GO always sends `limit`, as 0 when unset: 0 means the default.
+    const limit = params.integer('limit') || DEFAULT_LIMIT;
     if (limit > MAX_LIMIT) throw validationError(CODE, 'limit', `This value should be ${MAX_LIMIT} or less.`);
     if (limit < 0) throw validationError(CODE, 'limit', 'This value should be greater than or equal to 0.');
     const format = params.string('format') ?? 'rfc';
     if (format !== 'rfc' && format !== 'json') {
       throw validationError(CODE, 'format', 'The value you selected is not a valid choice.');
     }
-    const columns = readColumns(raw.columns, params);
+    const columns = readColumnList(raw.columns, params);
     if (columns) {
       const missing = columns.filter((column) => !table.columns.includes(column));
       if (missing.length > 0) {
@@ -52,13 +51,22 @@ export function registerDataPreviewRoutes(app: Hono<StorageEnv>, deps: StorageDe
         );
       }
     }
-    const preview = await deps.tableStore.preview(table.id, { limit, ...(columns ? { columns } : {}) });
+    const filter = readRowFilter(raw, table.columns, deps.now());
+    const preview = await deps.tableStore.preview(table.id, {
+      limit,
+      filter,
+      ...(columns ? { columns } : {}),
+    });
     if (format === 'json') return sendJson(renderJson(preview));
     return new Response(renderRfcCsv(preview), { status: 200, headers: { 'Content-Type': 'text/csv' } });
   });
 }
 
-function readColumns(value: unknown, params: ReturnType<typeof createParamReader>): string[] | undefined {
+/** `columns`: a comma list (`a,b`) or an array; undefined when none are named. */
+export function readColumnList(
+  value: unknown,
+  params: ReturnType<typeof createParamReader>,
+): string[] | undefined {
   const list = typeof value === 'string' ? value.split(',') : params.stringArray('columns');
   const columns = list?.map((column) => column.trim()).filter((column) => column !== '');
   return columns && columns.length > 0 ? columns : undefined;

@@ -1,6 +1,6 @@
 // Changing Storage files after files/prepare (contract §13.1 and the official clients' calls):
 // `POST files/{id}/tags` adds one tag (the PHP client's addFileTag sends `tag`), `DELETE
-// files/{id}/tags/{tag}` removes one, `DELETE files/{id}` deletes the file (synchronously, 204).
+// files/{id}/tags/{tag}` removes one. Deleting the file itself is in deletes.ts.
 import type { Hono } from 'hono';
 import type { FileRecord } from '../metadata-store.js';
 import { createParamReader, readRequestParams } from '../request-params.js';
@@ -46,13 +46,6 @@ export function registerFileTagRoutes(app: Hono<StorageEnv>, deps: StorageDeps):
     const file = ownFile(c.var.token, c.req.param('fileId'));
     const tag = c.req.param('tag');
     file.tags = file.tags.filter((existing) => existing !== tag);
-    await deps.metadata.save();
-    return c.body(null, 204);
-  });
-
-  app.delete('/files/:fileId', async (c) => {
-    const file = ownFile(c.var.token, c.req.param('fileId'));
-    delete state.files[String(file.id)];
     await deps.metadata.save();
     return c.body(null, 204);
   });

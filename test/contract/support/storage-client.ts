@@ -7,6 +7,7 @@ import { expect } from 'vitest';
 import type { StorageTarget } from './storage-target.js';
 
 /** Response bodies are asserted field by field, so they stay untyped. */
+// biome-ignore lint/suspicious/noExplicitAny: contract tests read arbitrary Storage JSON field by field
 export type Json = any;
 
 export interface ApiResponse {
