@@ -94,7 +94,12 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
       return { sizeBytes: (await stat(objectPath)).size };
     },
     async deleteObject(key) {
-      await server.store.deleteObject(bucket, key);
+      try {
+        await server.store.deleteObject(bucket, key);
+      } catch (err) {
+        // A file prepared but never uploaded has no object; deleting it still works (contract §13.1).
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
     },
     async close() {
       await server.close();
