@@ -38,9 +38,9 @@ describe('retrying with an idempotency key after every failure point', () => {
   const send = (tableId: string, key: string) =>
     writeTable(service.url, service.token, form(tableId), { headers: { 'Idempotency-Key': key } });
 
-  /** A seeded table, the first attempt under `rules`, then retries (faults off) until a 200. */
+  /** A seeded table, the first attempt under `plan`, then retries (faults off) until a 200. */
   async function firstAttemptThenRetry(
-    rules: FaultRule[],
+    plan: FaultRule[] | { seed: number; rules: FaultRule[] },
     firstAttempt?: (tableId: string, key: string) => Promise<void>,
   ) {
     const tableId = `in.c-retry.t${++counter}`;
@@ -51,8 +51,10 @@ describe('retrying with an idempotency key after every failure point', () => {
       multipart([['tableId', tableId]], 'id,name\n0,seed\n'),
     );
     expect(seeded.status).toBe(200);
-    service.faults.configure({ rules });
+    const rules = Array.isArray(plan) ? plan : plan.rules;
+    service.faults.configure(Array.isArray(plan) ? { rules } : plan);
     let first: { status: number; code?: string } | undefined;
+    let injected: Record<string, number> = {};
     try {
       if (firstAttempt) await firstAttempt(tableId, key);
       else {
@@ -60,6 +62,7 @@ describe('retrying with an idempotency key after every failure point', () => {
         first = { status: answer.status, ...(answer.body.code ? { code: answer.body.code } : {}) };
       }
     } finally {
+      injected = service.faults.injected();
       service.faults.configure({ rules: [] });
     }
     let final: Awaited<ReturnType<typeof send>> | undefined;
@@ -73,18 +76,34 @@ describe('retrying with an idempotency key after every failure point', () => {
     // Exactly one import of the two rows, whatever the first attempt saw.
     expect(await importJobs(tableId)).toHaveLength(1);
     expect((await service.getTable(tableId)).rowsCount).toBe(3);
+    // A seeded plan is there for the faults it injects: make sure they happened.
+    if (!Array.isArray(plan))
+      expect(Object.keys(injected).sort()).toEqual(
+        plan.rules.map((r) => `${r.target === 's3' ? 's3-put' : r.target}:${r.fault}`).sort(),
+      );
     // A first attempt that answered 200 made the retry a replay.
     if (first?.status === 200) expect(final?.headers.get('idempotent-replayed')).toBe('true');
     return { first, final: final as NonNullable<typeof final> };
   }
 
-  it.each<[string, FaultRule[]]>([
+  it.each<[string, FaultRule[] | { seed: number; rules: FaultRule[] }]>([
     ['files/prepare answers 503', [{ target: 'prepare', fault: '503', rate: 1 }]],
     [
       'files/prepare is cut after Storage created the file',
       [{ target: 'prepare', fault: 'reset-after', rate: 1 }],
     ],
     ['every S3 part upload fails', [{ target: 's3', fault: '500', rate: 1 }]],
+    [
+      'a files/prepare answer is lost (the retried prepare leaves a stray file), then S3 fails',
+      {
+        // Seed 8: the first prepare is cut after Storage created the file, its retry goes through.
+        seed: 8,
+        rules: [
+          { target: 'prepare', fault: 'reset-after', rate: 0.5 },
+          { target: 's3', fault: '500', rate: 1 },
+        ],
+      },
+    ],
     ['the table lookup fails', [{ target: 'table', fault: '503', rate: 1 }]],
     ['import-async is cut before Storage saw it', [{ target: 'import', fault: 'reset-before', rate: 1 }]],
     [
@@ -106,8 +125,8 @@ describe('retrying with an idempotency key after every failure point', () => {
       'file listing and tagging are cut after Storage handled them',
       [{ target: 'other', fault: 'reset-after', rate: 1 }],
     ],
-  ])('%s', async (_name, rules) => {
-    await firstAttemptThenRetry(rules);
+  ])('%s', async (_name, plan) => {
+    await firstAttemptThenRetry(plan);
   });
 
   it('the client leaves mid-upload', async () => {

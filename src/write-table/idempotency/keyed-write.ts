@@ -58,9 +58,9 @@ export interface KeyedWrite {
   /** True only when Storage's jobs list answered and holds no import or create job for the file. */
   confirmNoJob(fileId: number): Promise<boolean>;
   /**
-   * The request ends without a job for its file: delete the file (best effort). Without an id (the
-   * failure came while files/prepare was under way) the request's files are looked up by its own
-   * tag, in the background, a moment later.
+   * The request ends without a job for its file: delete the file (best effort). Files of a
+   * files/prepare whose answer never came (retried, or cut short by the failure) are looked up by
+   * the request's own tag, in the background, a moment later.
    */
   abandon(fileId: number | undefined): Promise<void>;
 }
@@ -136,10 +136,8 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
     },
     async abandon(fileId) {
       if (!key) return;
-      if (fileId !== undefined) {
-        await deleteKeyedFile(cleanupSession(), fileId, deps.logger);
-        return;
-      }
+      if (fileId !== undefined) await deleteKeyedFile(cleanupSession(), fileId, deps.logger);
+      // Also any file of a files/prepare whose answer was lost (retried, or cut by this failure).
       if (prepareSent) void deleteLatePrepared(deps, ownTag);
     },
   };
