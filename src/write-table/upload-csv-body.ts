@@ -49,10 +49,24 @@ export async function uploadCsvBody(
       },
       onData(stream) {
         lookup.dataStarted();
-        upload = storeCsv(stream);
+        // With a key, an earlier request's job may answer this one: then the data is never read.
+        const replayCheck = request.keyed?.checkAtData(
+          { tableId: fields.table?.tableId, branchId: fields.branchId, waitSeconds: waitSeconds() },
+          failFast.signal,
+        );
+        upload = replayCheck ? replayCheck.then(() => storeCsv(stream)) : storeCsv(stream);
         upload.catch(failFast.fail);
       },
     });
+
+    /** `wait` from the fields so far (the default while they are incomplete or invalid). */
+    function waitSeconds(): number {
+      try {
+        return fields.finish().waitSeconds;
+      } catch {
+        return deps.limits.defaultWaitSeconds;
+      }
+    }
 
     /** The `data` stream into a Storage file named after the table as known when the bytes start. */
     async function storeCsv(stream: Readable): Promise<UploadedFile> {

@@ -17,6 +17,7 @@ import { DEFAULT_IDEMPOTENCY, type IdempotencySettings } from './idempotency/dec
 import { readKeyBeforeBody } from './idempotency/idempotency-key.js';
 import type { KeyedFile } from './idempotency/idempotency-tags.js';
 import { createKeyedWrite, type KeyedWrite } from './idempotency/keyed-write.js';
+import { ReplayFound, replayOutcome } from './idempotency/replay-before-upload.js';
 import { answerReplayBeforeUpload } from './idempotency/serve-replay.js';
 import { classifyJsonBody, type JsonBodyType } from './json/json-body-type.js';
 import { type JsonSampleLimits, uploadJsonBody } from './json/upload-json-body.js';
@@ -71,12 +72,17 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
         session: (signal) => deps.storage.session({ token, runId: c.req.header('x-kbc-runid'), signal }),
         // A progress stream has sent its headers already: only a plain answer can carry this one.
         markReplayed: () => {
-          if (!c.finalized) c.header('Idempotent-Replayed', 'true');
+          if (c.finalized) return;
+          c.header('Idempotent-Replayed', 'true');
+          // Answered before the body was read: reading the rest only to drop it would cost the upload.
+          if (c.env?.incoming && !c.env.incoming.readableEnded) c.header('Connection', 'close');
         },
       },
       key,
     );
-    if (key) {
+    // The table must be known for the check (else at `data`: multipart fields come with the body).
+    if (key && (encoding === 'raw' || query.has('tableId'))) {
+      keyed.checkedBeforeBody();
       const replayed = await answerReplayBeforeUpload(c, deps, { token, key, query, respondAsync });
       if (replayed) return replayed;
     }
@@ -118,9 +124,15 @@ async function writeTable(
   progress: ProgressSink | undefined,
 ): Promise<UploadOutcome> {
   const startedAt = Date.now();
-  const uploaded = await abandonOnFailure(request, () =>
-    request.json ? uploadJsonBody(deps, { ...request, ...request.json }) : uploadCsvBody(deps, request),
-  );
+  let uploaded: UploadedTableData;
+  try {
+    uploaded = await abandonOnFailure(request, () =>
+      request.json ? uploadJsonBody(deps, { ...request, ...request.json }) : uploadCsvBody(deps, request),
+    );
+  } catch (err) {
+    if (err instanceof ReplayFound) return replayAtData(deps, request, err);
+    throw err;
+  }
   // The bytes are in S3: the upload's buffers are gone, so is its claim on a slot.
   request.release();
   progress?.uploaded(uploaded.uploaded.sizeBytes);
@@ -189,6 +201,37 @@ async function importUploadedFile(
   });
   request.facts.outcome = job.status;
   return { ...rendered, location: rendered.status === 202 ? request.jobUrl(job.id) : undefined };
+}
+
+/** An earlier request with the key has its job (found at `data`, nothing uploaded): its outcome. */
+async function replayAtData(
+  deps: WriteTableDeps,
+  request: WriteTableRequest,
+  replay: ReplayFound,
+): Promise<UploadOutcome> {
+  request.release();
+  request.keyed.replayed('before-upload');
+  const session = deps.storage.session({
+    token: request.token,
+    runId: request.runId,
+    signal: request.clientSignal,
+  });
+  const outcome = await replayOutcome(
+    session,
+    replay.found,
+    {
+      jobPoll: deps.jobPoll,
+      budgetMs: request.respondAsync ? 0 : replay.waitSeconds * 1000,
+      signal: request.clientSignal,
+      stopWaiting: deps.drainDeadline,
+    },
+    undefined,
+  );
+  request.facts.jobId = outcome.job.id;
+  request.facts.outcome = `replayed ${outcome.job.status}`;
+  // A failed job throws its error here, as the first answer did.
+  const rendered = renderWriteTableOutcome(outcome);
+  return { ...rendered, location: rendered.status === 202 ? request.jobUrl(outcome.job.id) : undefined };
 }
 
 /**

@@ -117,29 +117,54 @@ describe('write-table with an idempotency key', () => {
     expect(other.headers.get('idempotent-replayed')).toBeNull();
   });
 
-  it('refuses the same key with another body with 422 once the body is read (form field key)', async () => {
+  it('a form-field key: a repeat is answered at `data` without uploading; another table is 422', async () => {
     const tableId = newTable();
-    const form = (csv: string) =>
+    const form = (table: string, csv: string) =>
       multipart(
         [
-          ['tableId', tableId],
+          ['tableId', table],
           ['incremental', '1'],
           ['idempotencyKey', 'order-5'],
         ],
         csv,
       );
-    const first = await writeTable(service.url, service.token, form('id\n1\n'));
+    const first = await writeTable(service.url, service.token, form(tableId, 'id\n1\n'));
     expect(first.status, JSON.stringify(first.body)).toBe(200);
-    const same = await writeTable(service.url, service.token, form('id\n1\n'));
+    const filesBefore = (await listImporterFiles(service)).length;
+    const before = await replays('before-upload');
+    const same = await writeTable(service.url, service.token, form(tableId, 'id\n1\n'));
     expect(same.status, JSON.stringify(same.body)).toBe(200);
     expect(same.headers.get('idempotent-replayed')).toBe('true');
     expect((same.body.job as Job).id).toBe((first.body.job as Job).id);
-    const changed = await writeTable(service.url, service.token, form('id\n2\n'));
-    expect(changed.status, JSON.stringify(changed.body)).toBe(422);
-    expect(changed.body.code).toBe('importer.idempotencyKeyReused');
+    expect(await replays('before-upload')).toBe(before + 1);
+    const otherTable = await writeTable(service.url, service.token, form(newTable(), 'id\n1\n'));
+    expect(otherTable.status, JSON.stringify(otherTable.body)).toBe(422);
+    expect(otherTable.body.code).toBe('importer.idempotencyKeyReused');
+    expect((await listImporterFiles(service)).length).toBe(filesBefore);
+    expect(await jobsOf(tableId)).toHaveLength(1);
+  });
+
+  it('tableId among the form fields (header key): another table is 422, nothing uploaded', async () => {
+    const tableId = newTable();
+    expect((await send(tableId, 'id\n1\n', 'order-7')).status).toBe(200);
+    const filesBefore = (await listImporterFiles(service)).length;
+    const other = await send(newTable(), 'id\n1\n', 'order-7');
+    expect(other.status, JSON.stringify(other.body)).toBe(422);
+    expect(other.body.code).toBe('importer.idempotencyKeyReused');
+    expect((await listImporterFiles(service)).length).toBe(filesBefore);
+  });
+
+  it('two concurrent requests with one key and different bodies: one imports, the other is 422', async () => {
+    const tableId = newTable();
+    const answers = await Promise.all([
+      send(tableId, 'id,name\n1,a\n', 'order-8'),
+      send(tableId, 'id,name\n2,b\n', 'order-8'),
+    ]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 422]);
+    expect(answers.find((answer) => answer.status === 422)?.body.code).toBe('importer.idempotencyKeyReused');
     expect(await jobsOf(tableId)).toHaveLength(1);
     expect((await service.getTable(tableId)).rowsCount).toBe(1);
-    // The refused and the replayed request deleted their own files: one file carries the key.
+    // The refused request deleted its own upload: one file carries the key.
     const keyed = (await listImporterFiles(service)).filter(
       (file) => file.name === `${tableId.split('.')[2]}.csv`,
     );

@@ -13,6 +13,7 @@ import { decideKeyedImport, type IdempotencySettings, type KeyedDecision } from 
 import { type IdempotencyKey, keyWithFormField } from './idempotency-key.js';
 import { jobTag, keyTag, requestTag, tableFingerprint, tableTag, uploadedTag } from './idempotency-tags.js';
 import { deleteKeyedFile, type KeyedSession, tagFile } from './keyed-files.js';
+import { findReplay, ReplayFound } from './replay-before-upload.js';
 
 /** Cleanup calls run after the request's own signal may have ended. */
 const CLEANUP_TIMEOUT_MS = 10_000;
@@ -36,6 +37,19 @@ export interface KeyedWrite {
   readonly key: IdempotencyKey | undefined;
   /** An `idempotencyKey` form field arrived. */
   formField(value: string, dataStarted: boolean): void;
+  /** The replay check ran before the body was read (header or query key, table known or moot). */
+  checkedBeforeBody(): void;
+  /**
+   * At the `data` part of a multipart body, when the replay check could not run before the body
+   * (a form-field key, or tableId among the form fields): rejects with ReplayFound when an earlier
+   * request with the key has its job, so the data is never uploaded. Undefined: nothing to check.
+   */
+  checkAtData(
+    fields: { tableId: string | undefined; branchId: string | undefined; waitSeconds: number },
+    signal: AbortSignal,
+  ): Promise<void> | undefined;
+  /** The answer is an earlier request's outcome. */
+  replayed(stage: 'before-upload' | 'after-upload'): void;
   /** Tags for files/prepare: the key and, when known, the table. */
   prepareTags(table: TableRef | undefined, branchId: string | undefined): string[];
   /** files/prepare answered. */
@@ -72,6 +86,11 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
   const ownTag = requestTag(randomBytes(8).toString('hex'));
   /** files/prepare was (about to be) sent with the key's tags. */
   let prepareSent = false;
+  let replayChecked = false;
+  const replayed = (stage: 'before-upload' | 'after-upload') => {
+    deps.markReplayed();
+    deps.metrics.idempotentReplays.inc({ stage });
+  };
   const cleanupSession = () => deps.session(AbortSignal.timeout(CLEANUP_TIMEOUT_MS));
 
   return {
@@ -81,6 +100,24 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
     formField(value, dataStarted) {
       key = keyWithFormField(key, value, dataStarted);
     },
+    checkedBeforeBody() {
+      replayChecked = true;
+    },
+    checkAtData({ tableId, branchId, waitSeconds }, signal) {
+      if (!key || replayChecked) return undefined;
+      replayChecked = true;
+      const { value } = key;
+      return (async () => {
+        const found = await findReplay(deps.session(signal), {
+          key: value,
+          tableId,
+          branchId,
+          jobListLimit: deps.settings.jobListLimit,
+        });
+        if (found) throw new ReplayFound(found, waitSeconds);
+      })();
+    },
+    replayed,
     prepareTags(table, branchId) {
       if (!key) return [];
       prepareSent = true;
@@ -114,8 +151,7 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
         followUntilMs: Date.now() + Math.max(budgetMs, deps.settings.minFollowMs),
       });
       if (decision.kind === 'follow') {
-        deps.markReplayed();
-        deps.metrics.idempotentReplays.inc({ stage: 'after-upload' });
+        replayed('after-upload');
         // This request's file will never be imported: only the key's first file stays.
         await deleteKeyedFile(cleanupSession(), fileId, deps.logger);
       }

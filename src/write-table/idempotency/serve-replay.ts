@@ -11,7 +11,7 @@ import type { JobPollSettings } from '../wait-for-job.js';
 import { renderWriteTableOutcome } from '../write-table-result.js';
 import { DEFAULT_IDEMPOTENCY, type IdempotencySettings } from './decide-keyed-import.js';
 import type { IdempotencyKey } from './idempotency-key.js';
-import { replayBeforeUpload } from './replay-before-upload.js';
+import { findReplay, replayOutcome } from './replay-before-upload.js';
 
 export interface ServeReplayDeps {
   storage: StorageClient;
@@ -36,17 +36,26 @@ export async function answerReplayBeforeUpload(
     if (incoming && !incoming.readableEnded) c.header('Connection', 'close');
     deps.metrics.idempotentReplays.inc({ stage: 'before-upload' });
   };
-  const replay = await replayBeforeUpload({
-    session: deps.storage.session({ token: request.token, runId: c.req.header('x-kbc-runid'), signal }),
+  const session = deps.storage.session({ token: request.token, runId: c.req.header('x-kbc-runid'), signal });
+  const tableId = query.get('tableId') ?? undefined;
+  const found = await findReplay(session, {
     key: request.key.value,
-    tableId: query.get('tableId') ?? undefined,
+    tableId,
     branchId: query.get('branchId') || undefined,
     jobListLimit: (deps.idempotency ?? DEFAULT_IDEMPOTENCY).jobListLimit,
-    jobPoll: deps.jobPoll,
-    budgetMs: request.respondAsync ? 0 : waitSeconds(query.get('wait'), deps.limits) * 1000,
-    signal,
-    stopWaiting: deps.drainDeadline,
   });
+  if (!found) return undefined;
+  const replay = await replayOutcome(
+    session,
+    found,
+    {
+      jobPoll: deps.jobPoll,
+      budgetMs: request.respondAsync ? 0 : waitSeconds(query.get('wait'), deps.limits) * 1000,
+      signal,
+      stopWaiting: deps.drainDeadline,
+    },
+    tableId,
+  );
   if (!replay) return undefined;
   markReplayed();
   const facts = c.get('facts');
