@@ -104,7 +104,9 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
       replayChecked = true;
     },
     checkAtData({ tableId, branchId, waitSeconds }, signal) {
-      if (!key || replayChecked) return undefined;
+      // Without the table (tableId after `data`) a replay could answer for another table: the
+      // body is uploaded, and the decision after it checks the table.
+      if (!key || replayChecked || tableId === undefined) return undefined;
       replayChecked = true;
       const { value } = key;
       return (async () => {
