@@ -25,6 +25,8 @@ export interface Config {
   maxConcurrentUploads: number;
   uploadPartBytes: number;
   uploadQueueSize: number;
+  /** The importer's public base URL (no trailing slash) for absolute Location headers; undefined = relative. */
+  publicUrl: string | undefined;
   /** A request body that sends nothing for this long is answered 408. */
   idleTimeoutSeconds: number;
   /** On SIGTERM/SIGINT, in-flight requests get this long to finish. */
@@ -64,6 +66,7 @@ export const CONFIG_VARIABLES = [
   'UPLOAD_PART_BYTES',
   'UPLOAD_QUEUE_SIZE',
   'IDLE_TIMEOUT_SECONDS',
+  'PUBLIC_URL',
   'DRAIN_SECONDS',
   'JSON_SAMPLE_RECORDS',
   'JSON_SAMPLE_BYTES',
@@ -146,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: Co
     maxConcurrentUploads: integer('MAX_CONCURRENT_UPLOADS', 32, 1, 10_000),
     uploadPartBytes: integer('UPLOAD_PART_BYTES', 5 * MIB, 5 * MIB, 5 * 1024 * MIB),
     uploadQueueSize: integer('UPLOAD_QUEUE_SIZE', 2, 1, 64),
+    publicUrl: url('PUBLIC_URL'),
     idleTimeoutSeconds: integer('IDLE_TIMEOUT_SECONDS', 60, 1, 3600),
     drainSeconds: integer('DRAIN_SECONDS', 280, 0, 3600),
     jsonSampleRecords: integer('JSON_SAMPLE_RECORDS', 1000, 1, 1_000_000),

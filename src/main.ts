@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { isEntryPoint, loadConfigOrExit, onStopSignals, startOrExit } from './entry-point.js';
 import { answerClientError } from './http/client-error.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
+import { deferContinue } from './http/expect-continue.js';
 import { createUploadSlots } from './http/upload-slots.js';
 import { LocalModeNotInstalledError, missingLocalModePackage } from './local-mode-packages.js';
 import type { FaultInjector } from './local-storage/faults/fault-injector.js';
@@ -99,6 +100,7 @@ export async function startService(
           : { endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle },
       ),
       uploadSlots: createUploadSlots(config.maxConcurrentUploads),
+      publicUrl: config.publicUrl,
       logger,
       jobPoll: overrides.jobPoll ?? DEFAULT_JOB_POLL,
       jobSearch: overrides.jobSearch ?? DEFAULT_JOB_SEARCH,
@@ -202,10 +204,14 @@ async function listen(
       // Node enforces the header timeout only on this check interval (default 30 s).
       connectionsCheckingInterval: Math.min(30_000, Math.max(100, headersTimeoutMs / 4)),
       keepAliveTimeout: 75_000,
+      // Node would answer a missing Host with a bodiless 400; app.ts refuses it with the JSON error.
+      requireHostHeader: false,
     },
   }) as Server;
   // Requests Node rejects before routing (bad framing, huge headers) still get a JSON error body.
   server.on('clientError', answerClientError);
+  // No 100 Continue before the upload routes' checks passed (they send it as they start reading).
+  deferContinue(server);
   // Rejects on 'error' before 'listening'; either way no listener of its own stays attached.
   try {
     await once(server, 'listening');
@@ -234,20 +240,11 @@ function printBanner(config: Config, service: RunningService): void {
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
   const logger = createLogger(config.logLevel);
-  const service = await startService(config, logger, { processMetrics: true }).catch(exitIfLocalModeMissing);
+  const service = await startService(config, logger, { processMetrics: true });
   // Before announcing the service: whoever reacts to the announcement may signal at once.
   installShutdownSignals(service, config, logger);
   logger.info({ url: service.url, mode: config.mode }, 'table importer listening');
   printBanner(config, service);
-}
-
-/** A production install started without KBC_URL: one line on stderr and exit 1, no stack trace. */
-function exitIfLocalModeMissing(err: unknown): never {
-  if (err instanceof LocalModeNotInstalledError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  }
-  throw err;
 }
 
 /**

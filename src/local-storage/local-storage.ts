@@ -10,6 +10,7 @@ import { DEFAULT_DUCKDB_MEMORY } from '../config.js';
 import type { Logger } from '../logger.js';
 import { toListenError } from '../startup-failure.js';
 import { createTokenRegistry, type LocalStorageToken } from './auth.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
 import { type EmbeddedS3, startEmbeddedS3 } from './embedded-s3.js';
 import type { FaultInjector } from './faults/fault-injector.js';
 import { startFaultLayer } from './faults/fault-layer.js';
@@ -17,7 +18,7 @@ import { createJobRunner, markInterruptedJobs } from './job-runner.js';
 import { openMetadataStore } from './metadata-store.js';
 import { createStorageApp } from './storage-app.js';
 import { MOUNT_PATH } from './storage-response.js';
-import { createTableJobs, reconcileInterruptedJobs } from './table-jobs.js';
+import { createTableJobs, reconcileInterruptedJobs, recoverCommittedJobs } from './table-jobs.js';
 import { openTableStore, type TableStore } from './table-store.js';
 
 export type { BucketPermission, LocalStorageToken } from './auth.js';
@@ -56,33 +57,42 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
   const tokens = createTokenRegistry(options.tokens);
   const tempDir = join(options.dataDir, 'tmp');
   await mkdir(options.dataDir, { recursive: true });
-  await rm(tempDir, { recursive: true, force: true });
-  await mkdir(tempDir, { recursive: true });
-
-  const metadata = await openMetadataStore({ dataDir: options.dataDir, now });
-  const cleanups: (() => Promise<void>)[] = [];
+  // Before anything else in the directory: a second process must not clean the first one's files.
+  const lock = await acquireDataDirLock(options.dataDir);
+  const cleanups: (() => Promise<void>)[] = [() => lock.release()];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch((err: unknown) => options.logger?.error({ err }, 'local storage close failed'));
     }
   };
   try {
+    await rm(tempDir, { recursive: true, force: true });
+    await mkdir(tempDir, { recursive: true });
+    const metadata = await openMetadataStore({ dataDir: options.dataDir, now });
     const tableStore: TableStore = await openTableStore({
       dbPath: join(options.dataDir, 'tables.duckdb'),
       memoryLimit: options.duckdbMemoryLimit ?? DEFAULT_DUCKDB_MEMORY,
       spillDir: join(tempDir, 'duckdb'),
     });
     cleanups.push(() => tableStore.close());
+    const recovered = await recoverCommittedJobs({ metadata, tableStore, logger: options.logger });
+    if (recovered.length > 0) {
+      options.logger?.warn({ jobIds: recovered }, 'finished jobs whose data was committed before a crash');
+    }
     const interrupted = markInterruptedJobs(metadata, now());
     if (interrupted.length > 0) {
       options.logger?.warn({ jobIds: interrupted.map((job) => job.id) }, 'marked interrupted jobs as failed');
     }
     await reconcileInterruptedJobs(interrupted, { metadata, tableStore, logger: options.logger });
+    // Every job's end is durable in metadata now; the outcomes kept for this recovery can go.
+    await metadata.save();
+    await tableStore.clearJobOutcomes();
 
     const s3: EmbeddedS3 = await startEmbeddedS3({
       directory: join(options.dataDir, 's3'),
       host: options.s3Host ?? '127.0.0.1',
       port: options.s3Port,
+      signingSecret: metadata.state.urlSigningSecret,
     });
     cleanups.push(() => s3.close());
     const faults = options.faults
@@ -109,12 +119,14 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
       now,
     });
 
+    // The last save runs before the lock is released (cleanups run in reverse).
+    cleanups.splice(1, 0, () => metadata.saveOnClose());
     let closing: Promise<void> | undefined;
     return {
       api: faults ? faults.wrapApi(api) : api,
       s3Endpoint: faults?.s3Endpoint ?? s3.endpoint,
       close: () => {
-        closing ??= closeAll().then(() => metadata.save());
+        closing ??= closeAll();
         return closing;
       },
     };

@@ -10,8 +10,10 @@ import {
   assertNoMissingColumns,
   columnsNotMatch,
   invalidColumnName,
+  MAX_TABLE_COLUMNS,
   resolveColumnNames,
   resolvePrimaryKey,
+  tooManyColumns,
 } from './csv/file-columns.js';
 import { writeCanonicalCsv } from './csv/write-canonical-csv.js';
 import { toDuckdbTableName } from './duckdb-sql.js';
@@ -24,6 +26,7 @@ import {
   replaceRows,
   upsertRows,
 } from './duckdb-table-load.js';
+import { type JobCommitMarker, recordJobOutcome } from './job-outcomes.js';
 import { StorageError } from './storage-error.js';
 import type { CsvLoadOptions, SourceFile, TableSchema, TableStats } from './table-store.js';
 
@@ -38,6 +41,7 @@ export async function createTableFromFile(
   tableId: string,
   file: SourceFile,
   options: CsvLoadOptions & { primaryKey: string[] },
+  marker?: JobCommitMarker,
 ): Promise<TableSchema & TableStats> {
   const { connection } = context;
   const table = toDuckdbTableName(tableId);
@@ -84,7 +88,9 @@ export async function createTableFromFile(
         throw isAlreadyExists(error) ? tableAlreadyExists(tableId) : error;
       });
       await replaceRows(connection, table, { path, columns, rowsCount }, primaryKey, new Date());
-      return readTableStats(connection, table, columns);
+      const stats = await readTableStats(connection, table, columns);
+      if (marker) await recordJobOutcome(connection, marker, { columns, primaryKey, ...stats });
+      return stats;
     });
     return { columns, primaryKey, ...stats };
   });
@@ -96,6 +102,7 @@ export async function importFileIntoTable(
   current: TableSchema,
   file: SourceFile,
   options: CsvLoadOptions & { incremental: boolean },
+  marker?: JobCommitMarker,
 ): Promise<{ importedColumns: string[]; columns: string[] } & TableStats> {
   const { connection } = context;
   const table = toDuckdbTableName(tableId);
@@ -128,6 +135,7 @@ export async function importFileIntoTable(
     const known = new Set(current.columns);
     const addedColumns = importedColumns.filter((column) => !known.has(column));
     const columns = [...current.columns, ...addedColumns];
+    if (columns.length > MAX_TABLE_COLUMNS) throw tooManyColumns(columns.length);
     const rows = { path, columns: importedColumns, rowsCount };
     const stats = await inTransaction(connection, async () => {
       await addStringColumns(connection, table, addedColumns);
@@ -139,7 +147,9 @@ export async function importFileIntoTable(
       } else {
         await appendRows(connection, table, rows, loadedAt);
       }
-      return readTableStats(connection, table, columns);
+      const stats = await readTableStats(connection, table, columns);
+      if (marker) await recordJobOutcome(connection, marker, { importedColumns, columns, ...stats });
+      return stats;
     });
     return { importedColumns, columns, ...stats };
   });

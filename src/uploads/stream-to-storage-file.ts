@@ -30,6 +30,11 @@ export interface StreamToStorageFileOptions {
    * to refuse the body. The `table-importer` tag is added to `tags`.
    */
   describe(head: Buffer): Omit<PrepareFileParams, 'tags'> & { tags?: string[] };
+  /**
+   * false: `describe` ignores the head, so files/prepare goes out as soon as the stream is handed
+   * over (a bad token is refused at once, not after the client's first bytes). Default true.
+   */
+  needsHead?: boolean;
   onPrepared?(file: StorageFile): void;
 }
 
@@ -56,7 +61,8 @@ export async function streamToStorageFile(
     if (!controller.signal.aborted) controller.abort(err);
   });
   try {
-    const head = await Promise.race([counter.head, whenAborted(signal)]);
+    const head =
+      options.needsHead === false ? Buffer.alloc(0) : await Promise.race([counter.head, whenAborted(signal)]);
     const described = options.describe(head);
     const tags = described.tags ?? [];
     const params = { ...described, tags: tags.includes(FILE_TAG) ? tags : [...tags, FILE_TAG] };

@@ -6,6 +6,7 @@ import type { StorageClient } from '../storage-api/storage-client.js';
 import type { StorageTable } from '../storage-api/storage-types.js';
 import type { StreamToStorageFileDeps } from '../uploads/stream-to-storage-file.js';
 import type { KeyedWrite } from './idempotency/keyed-write.js';
+import type { BodyAdmission } from './receive-body.js';
 import type { WriteTableOptions } from './write-table-fields.js';
 import type { UploadedFile } from './write-table-result.js';
 
@@ -21,7 +22,7 @@ export interface TableUploadDeps extends StreamToStorageFileDeps {
   drainDeadline?: AbortSignal;
 }
 
-export interface TableUploadRequest {
+export interface TableUploadRequest extends BodyAdmission {
   token: string;
   incoming: IncomingMessage;
   query: URLSearchParams;

@@ -32,6 +32,7 @@ export async function uploadCsvBody(
 
     let upload: Promise<UploadedFile> | undefined;
     const body = receiveBody({
+      admission: request,
       encoding: request.encoding,
       incoming: request.incoming,
       query: request.query,

@@ -162,11 +162,11 @@ function validateScalar(name: string, value: string, maxWaitSeconds: number): vo
       return;
     case 'enclosure':
     case 'escapedBy':
-      if ([...value].length > 1) {
+      if (Buffer.byteLength(value) > 1) {
         throw invalidField(
           'importer.invalidDialect',
           name,
-          `"${name}" must be one character or empty, got "${shortened(value)}".`,
+          `"${name}" must be one single-byte (ASCII) character or empty, got "${shortened(value)}".`,
         );
       }
       return;
@@ -216,11 +216,12 @@ function parseBoolean(value: string | undefined, fallback: boolean, field = ''):
 
 function parseDelimiter(value: string): string {
   if (value === '\\t' || value.toLowerCase() === 'tab') return '\t';
-  if ([...value].length !== 1) {
+  // Storage splits on one byte: a multi-byte character would fail only inside the job.
+  if (Buffer.byteLength(value) !== 1) {
     throw invalidField(
       'importer.invalidDialect',
       'delimiter',
-      `"delimiter" must be exactly one character (or "\\t"), got "${shortened(value)}".`,
+      `"delimiter" must be exactly one single-byte (ASCII) character (or "\\t"), got "${shortened(value)}".`,
     );
   }
   return value;

@@ -12,6 +12,7 @@ import type { UploadSlots } from '../http/upload-slots.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StorageClient } from '../storage-api/storage-client.js';
+import type { StorageJob } from '../storage-api/storage-types.js';
 import type { JobSearchSettings } from './find-started-job.js';
 import { DEFAULT_IDEMPOTENCY, type IdempotencySettings } from './idempotency/decide-keyed-import.js';
 import { readKeyBeforeBody } from './idempotency/idempotency-key.js';
@@ -22,7 +23,7 @@ import { answerReplayBeforeUpload } from './idempotency/serve-replay.js';
 import { classifyJsonBody, type JsonBodyType } from './json/json-body-type.js';
 import { type JsonSampleLimits, uploadJsonBody } from './json/upload-json-body.js';
 import { type BodyEncoding, classifyBody } from './receive-body.js';
-import { startTableJob } from './start-table-job.js';
+import { isTableAlreadyExists, startImportJob, startTableJob } from './start-table-job.js';
 import type { UploadedTableData } from './table-upload.js';
 import { uploadCsvBody } from './upload-csv-body.js';
 import type { S3ClientFor, UploadLimits } from './upload-to-s3.js';
@@ -50,6 +51,8 @@ export interface WriteTableDeps {
   drainDeadline?: AbortSignal;
   /** JSON bodies: how many records / bytes fix the column set (JSON_SAMPLE_RECORDS / _BYTES). */
   json?: JsonSampleLimits;
+  /** PUBLIC_URL: the base of absolute Location headers; undefined = relative ones. */
+  publicUrl?: string | undefined;
   /** Progress streams re-send the job's state at least this often (tests use ~50 ms). */
   progressHeartbeatMs?: number;
   /** Idempotency-Key handling (idempotency/); defaults to DEFAULT_IDEMPOTENCY. */
@@ -61,7 +64,9 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
     const query = new URL(c.req.url).searchParams;
     const token = readStorageToken((name) => c.req.header(name), query);
     const json = classifyJsonBody(c.req.header('content-type'), c.req.header('content-encoding'));
-    const encoding = json ? 'raw' : classifyBody(c.req.header('content-type'));
+    const encoding = json
+      ? 'raw'
+      : classifyBody(c.req.header('content-type'), c.req.header('content-encoding'));
     const respondAsync = /\brespond-async\b/i.test(c.req.header('prefer') ?? '');
     const key = readKeyBeforeBody((name) => c.req.header(name), query);
     const keyed = createKeyedWrite(
@@ -97,7 +102,7 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
           respondAsync,
           keyed,
           ...admitted,
-          jobUrl: (jobId) => importerUrl(c, `/jobs/${jobId}`),
+          jobUrl: (jobId) => importerUrl(deps.publicUrl, `/jobs/${jobId}`),
         },
         progress,
       ),
@@ -114,7 +119,7 @@ interface WriteTableRequest extends AdmittedUpload {
   respondAsync: boolean;
   /** The request's part in the Idempotency-Key protocol (no-ops without a key). */
   keyed: KeyedWrite;
-  /** The importer's own GET /jobs/{id} URL, for the Location of a 202. */
+  /** The importer's own GET /jobs/{id} URL (PUBLIC_URL or relative), for the Location of a 202. */
   jobUrl(jobId: number): string;
 }
 
@@ -158,6 +163,7 @@ async function importUploadedFile(
     runId: request.runId,
     signal,
   });
+  const recovery = { search: deps.jobSearch, signal };
   const budgetMs = request.respondAsync ? 0 : options.waitSeconds * 1000;
   // With an idempotency key, an older request with the same key may own the one job already.
   const decision = await abandonOnFailure(request, () =>
@@ -171,25 +177,39 @@ async function importUploadedFile(
       signal,
     }),
   );
-  const started =
+  let started =
     decision.kind === 'follow'
       ? { job: decision.job, tableCreated: decision.job.operationName === 'tableCreate' }
       : await abandonOnFailure(
           request,
-          () => startTableJob(session, options, existing, uploaded.id, { search: deps.jobSearch, signal }),
+          () => startTableJob(session, options, existing, uploaded.id, recovery),
           noJobCanExist(request, uploaded.id),
         );
   if (decision.kind === 'start') request.keyed.started(uploaded.id, started.job.id);
-  request.facts.jobId = started.job.id;
-  progress?.job(started.job);
   const jobStartedAt = Date.now();
-  const job = await waitForJob(session, started.job, {
-    ...deps.jobPoll,
-    budgetMs,
-    signal,
-    stopWaiting: deps.drainDeadline,
-    onPoll: progress && ((polled) => progress.job(polled)),
-  });
+  const wait = (startedJob: StorageJob) => {
+    request.facts.jobId = startedJob.id;
+    progress?.job(startedJob);
+    return waitForJob(session, startedJob, {
+      ...deps.jobPoll,
+      budgetMs: Math.max(0, budgetMs - (Date.now() - jobStartedAt)),
+      signal,
+      stopWaiting: deps.drainDeadline,
+      onPoll: progress && ((polled) => progress.job(polled)),
+    });
+  };
+  let job = await wait(started.job);
+  if (started.tableCreated && job.status === 'error' && isTableAlreadyExists(job.error)) {
+    // Another request created the table while our create job waited: ours imported nothing.
+    if (decision.kind === 'start') {
+      started = await startImportJob(session, options, uploaded.id, recovery);
+      request.keyed.started(uploaded.id, started.job.id);
+    } else {
+      // The request we follow does that: its import job answers us too.
+      started = { job: await request.keyed.retriedJob(decision.file.id, job, signal), tableCreated: false };
+    }
+    job = await wait(started.job);
+  }
   deps.metrics.jobWaitDuration.observe((Date.now() - jobStartedAt) / 1000);
   const rendered = renderWriteTableOutcome({
     tableId: options.table.tableId,

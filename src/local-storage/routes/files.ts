@@ -1,10 +1,9 @@
 // Storage files (contract §3, §4): `POST files/prepare` with federation credentials for the
 // embedded S3, `GET files/{id}`, `GET files` and the signed download link that a file's `url`
 // points to. Bytes never pass through here on upload; clients write straight to the embedded S3.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
-import { EMBEDDED_S3_ACCESS_KEY_ID } from '../embedded-s3.js';
 import type { FileRecord } from '../metadata-store.js';
 import { createParamReader, readRequestParams, readRunId } from '../request-params.js';
 import { findFile } from '../resource-lookup.js';
@@ -16,6 +15,8 @@ import { formatStorageTime, requestOrigin, sendJson, validationError } from '../
 const CODE = 'storage.files.validation';
 const CREDENTIALS_TTL_MS = 12 * 3600 * 1000;
 const MAX_LIST_LIMIT = 1000;
+/** The client's file name in an object key is cut to this (head and tail kept, extension included). */
+const MAX_KEY_NAME_CHARS = 200;
 
 export function registerFileDownloadRoute(app: Hono<StorageEnv>, deps: StorageDeps): void {
   // Unauthenticated like a presigned S3 URL: the HMAC signature in the query is the credential.
@@ -101,7 +102,7 @@ export function registerFileRoutes(app: Hono<StorageEnv>, deps: StorageDeps): vo
           key: file.key,
           acl: 'private',
           ...(file.isEncrypted ? { 'x-amz-server-side-encryption': 'AES256' } : {}),
-          credentials: createCredentials(now),
+          credentials: createCredentials(deps, file.key, now),
         },
       },
       201,
@@ -117,7 +118,7 @@ export function registerFileRoutes(app: Hono<StorageEnv>, deps: StorageDeps): vo
     return sendJson({
       ...view,
       s3Path: { bucket: deps.s3.bucket, key: file.key },
-      credentials: createCredentials(deps.now()),
+      credentials: createCredentials(deps, file.key, deps.now()),
     });
   });
 
@@ -150,17 +151,23 @@ export function registerFileRoutes(app: Hono<StorageEnv>, deps: StorageDeps): vo
 /** Storage-like key; the client's name is reduced to safe characters so it cannot escape the bucket. */
 function buildObjectKey(id: number, name: string, now: Date): string {
   const date = now.toISOString().slice(0, 10).replaceAll('-', '/');
-  const safeName = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
+  const fullName = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
+  // One path segment of s3rver's store: file systems allow 255 bytes, s3rver adds a suffix.
+  const safeName =
+    fullName.length <= MAX_KEY_NAME_CHARS
+      ? fullName
+      : `${fullName.slice(0, MAX_KEY_NAME_CHARS / 2)}_${fullName.slice(-MAX_KEY_NAME_CHARS / 2)}`;
   return `exp-15/${LOCAL_PROJECT_ID}/files/${date}/${id}.${safeName}`;
 }
 
-/** s3rver checks only the access key id, so the secret and session token are fresh random values. */
-function createCredentials(now: Date) {
+/** Federation credentials for the embedded S3, valid for this file's key only. */
+function createCredentials(deps: StorageDeps, key: string, now: Date) {
+  const issued = deps.s3.issueCredentials(key, new Date(now.getTime() + CREDENTIALS_TTL_MS));
   return {
-    AccessKeyId: EMBEDDED_S3_ACCESS_KEY_ID,
-    SecretAccessKey: randomBytes(30).toString('base64url'),
-    SessionToken: randomBytes(60).toString('base64url'),
-    Expiration: `${new Date(now.getTime() + CREDENTIALS_TTL_MS).toISOString().slice(0, 19)}+00:00`,
+    AccessKeyId: issued.accessKeyId,
+    SecretAccessKey: issued.secretAccessKey,
+    SessionToken: issued.sessionToken,
+    Expiration: `${issued.expiresAt.toISOString().slice(0, 19)}+00:00`,
   };
 }
 

@@ -27,8 +27,8 @@ export interface KeyedJob {
 }
 
 /**
- * The import or create job started for one of `files` (the oldest file's, should there be more),
- * or undefined. A job tag is read first (one GET); the scan of the newest jobs covers a request
+ * The import or create job started for one of `files` (the oldest file's, should there be more;
+ * its newest, should it have two), or undefined. A job tag is read first (one GET); the scan of the newest jobs covers a request
  * that started its job but could not tag its file.
  */
 export async function findKeyedJob(
@@ -37,7 +37,8 @@ export async function findKeyedJob(
   jobListLimit: number,
 ): Promise<KeyedJob | undefined> {
   for (const file of files) {
-    for (const jobId of file.jobIds) {
+    // The newest first: a create that lost a race to another request is followed by an import.
+    for (const jobId of [...file.jobIds].sort((a, b) => b - a)) {
       const job = await session.getJob(jobId).catch(() => undefined);
       if (job && sourceFileId(job) === file.id) return { job, file };
     }
@@ -47,7 +48,7 @@ export async function findKeyedJob(
   const jobs = await session.listJobs(jobListLimit);
   const found = jobs
     .filter((job) => IMPORT_OPERATIONS.has(job.operationName) && byId.has(sourceFileId(job) ?? -1))
-    .sort((a, b) => (sourceFileId(a) ?? 0) - (sourceFileId(b) ?? 0))[0];
+    .sort((a, b) => (sourceFileId(a) ?? 0) - (sourceFileId(b) ?? 0) || b.id - a.id)[0];
   return found ? { job: found, file: byId.get(sourceFileId(found) ?? -1) as KeyedFile } : undefined;
 }
 

@@ -7,12 +7,13 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
+import type { StorageJob } from '../../storage-api/storage-types.js';
 import type { TableRef } from '../write-table-fields.js';
 import { digestBody } from './body-digest.js';
 import { decideKeyedImport, type IdempotencySettings, type KeyedDecision } from './decide-keyed-import.js';
 import { type IdempotencyKey, keyWithFormField } from './idempotency-key.js';
 import { jobTag, keyTag, requestTag, tableFingerprint, tableTag, uploadedTag } from './idempotency-tags.js';
-import { deleteKeyedFile, type KeyedSession, tagFile } from './keyed-files.js';
+import { deleteKeyedFile, findKeyedJob, type KeyedSession, listKeyedFiles, tagFile } from './keyed-files.js';
 import { findReplay, ReplayFound } from './replay-before-upload.js';
 
 /** Cleanup calls run after the request's own signal may have ended. */
@@ -71,6 +72,12 @@ export interface KeyedWrite {
   started(fileId: number, jobId: number): void;
   /** True only when Storage's jobs list answered and holds no import or create job for the file. */
   confirmNoJob(fileId: number): Promise<boolean>;
+  /**
+   * The followed request's create job failed because another request created the table first; that
+   * request then starts an import of the same file. Its job, once tagged or listed (within
+   * minFollowMs), else `failed`.
+   */
+  retriedJob(fileId: number, failed: StorageJob, signal: AbortSignal): Promise<StorageJob>;
   /**
    * The request ends without a job for its file: delete the file (best effort). Files of a
    * files/prepare whose answer never came (retried, or cut short by the failure) are looked up by
@@ -162,6 +169,20 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
     started(fileId, jobId) {
       if (!key) return;
       void tagFile(cleanupSession(), fileId, jobTag(jobId), deps.logger);
+    },
+    async retriedJob(fileId, failed, signal) {
+      if (!key) return failed;
+      const session = deps.session(signal);
+      const until = Date.now() + deps.settings.minFollowMs;
+      let delayMs = deps.settings.pollMs;
+      while (Date.now() < until) {
+        const files = (await listKeyedFiles(session, key.value)).filter((file) => file.id === fileId);
+        const found = await findKeyedJob(session, files, deps.settings.jobListLimit);
+        if (found && found.job.id > failed.id) return found.job;
+        await sleep(delayMs, undefined, { signal });
+        delayMs = Math.min(delayMs * 1.5, deps.settings.pollMaxMs);
+      }
+      return failed;
     },
     async confirmNoJob(fileId) {
       if (!key) return false;

@@ -21,6 +21,8 @@ export interface ServeReplayDeps {
   limits: { defaultWaitSeconds: number; maxWaitSeconds: number };
   drainDeadline?: AbortSignal;
   idempotency?: IdempotencySettings;
+  /** PUBLIC_URL: the base of absolute Location headers; undefined = relative ones. */
+  publicUrl?: string | undefined;
 }
 
 export async function answerReplayBeforeUpload(
@@ -63,7 +65,7 @@ export async function answerReplayBeforeUpload(
   facts.outcome = `replayed ${replay.job.status}`;
   // A failed job throws its error here, as the first answer did.
   const rendered = renderWriteTableOutcome(replay);
-  if (rendered.status === 202) c.header('Location', importerUrl(c, `/jobs/${replay.job.id}`));
+  if (rendered.status === 202) c.header('Location', importerUrl(deps.publicUrl, `/jobs/${replay.job.id}`));
   return c.json(rendered.body, rendered.status);
 }
 

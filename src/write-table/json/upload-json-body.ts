@@ -61,6 +61,7 @@ export async function uploadJsonBody(
 
     let upload: Promise<UploadedFile> | undefined;
     const body = receiveBody({
+      admission: request,
       encoding: 'raw',
       incoming: request.incoming,
       query: new URLSearchParams(),
