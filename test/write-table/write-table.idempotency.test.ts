@@ -256,4 +256,18 @@ describe('write-table with an idempotency key', () => {
     expect(await jobsOf(tableId)).toHaveLength(1);
     expect((await service.getTable(tableId)).rowsCount).toBe(2);
   });
+
+  it('a create race between two keys: the follower of the losing create answers its import', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const tableId = newTable();
+      const [a, b, again] = await Promise.all([
+        send(tableId, 'id,name\n1,a\n', `race-a-${round}`),
+        send(tableId, 'id,name\n2,b\n', `race-b-${round}`),
+        send(tableId, 'id,name\n1,a\n', `race-a-${round}`),
+      ]);
+      for (const answer of [a, b, again]) expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expect((again.body.job as Job).id).toBe((a.body.job as Job).id);
+      expect((await service.getTable(tableId)).rowsCount).toBe(2);
+    }
+  });
 });
