@@ -21,6 +21,10 @@ import { createMetrics } from './metrics.js';
 import { toListenError } from './startup-failure.js';
 import { createStorageClient, type StorageClientDeps } from './storage-api/storage-client.js';
 import { DEFAULT_JOB_SEARCH, type JobSearchSettings } from './write-table/find-started-job.js';
+import {
+  DEFAULT_IDEMPOTENCY,
+  type IdempotencySettings,
+} from './write-table/idempotency/decide-keyed-import.js';
 import { DEFAULT_JOB_POLL, type JobPollSettings } from './write-table/wait-for-job.js';
 
 export interface RunningService {
@@ -51,6 +55,8 @@ export interface ServiceOverrides {
   processMetrics?: boolean;
   /** Progress streams (Accept: application/x-ndjson): heartbeat interval; tests use ~50 ms. */
   progressHeartbeatMs?: number;
+  /** Idempotency-Key timing (tests shorten the waits). */
+  idempotency?: Partial<IdempotencySettings>;
 }
 
 type LocalTokenOption = {
@@ -103,6 +109,12 @@ export async function startService(
       logger,
       jobPoll: overrides.jobPoll ?? DEFAULT_JOB_POLL,
       jobSearch: overrides.jobSearch ?? DEFAULT_JOB_SEARCH,
+      idempotency: {
+        ...DEFAULT_IDEMPOTENCY,
+        // The stand-in lists files at once; Keboola's list trails by about a second.
+        ...(local ? { listSettleMs: 0 } : {}),
+        ...overrides.idempotency,
+      },
       json: { sampleRecords: config.jsonSampleRecords, sampleBytes: config.jsonSampleBytes },
       ...(overrides.progressHeartbeatMs ? { progressHeartbeatMs: overrides.progressHeartbeatMs } : {}),
       limits: {

@@ -20,6 +20,8 @@ export interface Metrics {
   retries: Counter<'endpoint'>;
   /** `reason` is a fixed word such as 'client-disconnect', 'too-large', 'idle-timeout', 'upstream'. */
   abortedUploads: Counter<'reason'>;
+  /** `stage`: 'before-upload' (the body was not read) or 'after-upload' (a concurrent duplicate). */
+  idempotentReplays: Counter<'stage'>;
 }
 
 export interface CreateMetricsOptions {
@@ -100,6 +102,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
       name: `${PREFIX}aborted_uploads_total`,
       help: 'Uploads aborted before an import job was started, by reason',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    idempotentReplays: new Counter({
+      name: `${PREFIX}idempotent_replays_total`,
+      help: 'write-table requests answered with the outcome of an earlier request with the same idempotency key, by stage',
+      labelNames: ['stage'] as const,
       registers,
     }),
   };

@@ -9,6 +9,7 @@ import { registerBranchRoutes, requireDefaultBranch } from './routes/branches.js
 import { registerBucketRoutes } from './routes/buckets.js';
 import { registerDataPreviewRoutes } from './routes/data-preview.js';
 import { registerDeleteRoutes } from './routes/deletes.js';
+import { registerFileTagRoutes } from './routes/file-tags.js';
 import { registerFileDownloadRoute, registerFileRoutes } from './routes/files.js';
 import { registerJobRoutes } from './routes/jobs.js';
 import { registerMetadataRoutes } from './routes/metadata.js';
@@ -35,6 +36,7 @@ export function createStorageApp(deps: StorageDeps): Hono {
   registerDataPreviewRoutes(routes, deps);
   registerFileRoutes(routes, deps);
   registerFileRefreshRoute(routes, deps);
+  registerFileTagRoutes(routes, deps);
   registerJobRoutes(routes, deps);
   registerTableListingRoutes(routes, deps);
   registerTableExportRoutes(routes, deps);

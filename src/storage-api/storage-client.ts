@@ -68,6 +68,10 @@ export interface StorageSession {
   listTables(): Promise<StorageTable[]>;
   /** Up to `limit` (≤ 1000) rows of the table, in no guaranteed order. */
   previewTable(tableId: string, limit: number): Promise<StorageTablePreview>;
+  /** Files carrying one or more of `tags`, newest first (eventually consistent, about 1 s). */
+  listFiles(query: { tags: string[]; limit: number }): Promise<StorageFile[]>;
+  /** Adds one tag to a file (idempotent: a file's tags are a set). */
+  addFileTag(fileId: number, tag: string): Promise<void>;
 }
 
 export interface StorageClient {
@@ -80,10 +84,10 @@ interface CallOptions {
   path: string;
   body?: unknown;
   idempotent: boolean;
+  /** The answer's body is not read (tag and delete calls answer 201/204 with little or nothing). */
+  ignoresBody?: boolean;
   /** Shape check of a 2xx body; anything else is an UnreadableAnswerError. Default: an object or array. */
   accepts?: (body: unknown) => boolean;
-  /** A 2xx answer may have no body (DELETE's 204). */
-  emptyBody?: boolean;
 }
 
 export function createStorageClient(deps: StorageClientDeps): StorageClient {
@@ -121,7 +125,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
         parseRetryAfterMs(response.headers.get('retry-after')),
       );
     }
-    if (text === '' && call.emptyBody) return undefined as T;
+    if (call.ignoresBody) return undefined as T;
     if (text === '') throw new UnreadableAnswerError(response.status, 'an empty body');
     const body = parseJson(text);
     if (body === undefined) throw new UnreadableAnswerError(response.status, 'a body that is not JSON');
@@ -196,7 +200,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
               method: 'DELETE',
               path: `${scope}/files/${fileId}`,
               idempotent: true,
-              emptyBody: true,
+              ignoresBody: true,
             });
           } catch (err) {
             if ((err as { code?: string }).code !== 'storage.files.notFound') throw err;
@@ -263,6 +267,20 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
             'tables/preview',
             `tables/${encodeURIComponent(tableId)}/data-preview?format=json&limit=${limit}`,
           ),
+        listFiles: ({ tags, limit }) =>
+          get<StorageFile[]>(
+            'files/list',
+            `files?${[...tags.map((tag) => `tags[]=${encodeURIComponent(tag)}`), `limit=${limit}`].join('&')}`,
+          ),
+        addFileTag: (fileId, tag) =>
+          call<void>(context, {
+            endpoint: 'files/tags',
+            method: 'POST',
+            path: `${scope}/files/${fileId}/tags`,
+            body: { tag },
+            idempotent: true,
+            ignoresBody: true,
+          }),
       };
     },
   };

@@ -5,6 +5,7 @@ import type { RequestFacts } from '../http/app-env.js';
 import type { StorageClient } from '../storage-api/storage-client.js';
 import type { StorageTable } from '../storage-api/storage-types.js';
 import type { StreamToStorageFileDeps } from '../uploads/stream-to-storage-file.js';
+import type { KeyedWrite } from './idempotency/keyed-write.js';
 import type { BodyAdmission } from './receive-body.js';
 import type { ImporterWarning } from './warnings.js';
 import type { WriteTableOptions } from './write-table-fields.js';
@@ -31,6 +32,8 @@ export interface TableUploadRequest extends BodyAdmission {
   facts: RequestFacts;
   /** files/prepare calls of this request, so a refused request can delete what they created. */
   prepares?: Array<Promise<{ id: number }>>;
+  /** With an idempotency key: tags for files/prepare and the body digest (idempotency/). */
+  keyed?: KeyedWrite;
 }
 
 /** The upload phase's result: what the job phase needs to start exactly one job. */

@@ -9,6 +9,7 @@ import { isGzip } from './byte-counter.js';
 import { type CsvPrefix, prefixText, prepareCsvInput } from './csv-input.js';
 import { chooseDelimiter } from './detect-delimiter.js';
 import { trackPrepares } from './discard-file.js';
+import { IDEMPOTENCY_FIELD } from './idempotency/idempotency-key.js';
 import { type BodyEncoding, receiveBody } from './receive-body.js';
 import { createTableLookup } from './table-lookup.js';
 import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from './table-upload.js';
@@ -46,16 +47,34 @@ export async function uploadCsvBody(
       idleTimeoutMs: deps.limits.idleTimeoutMs,
       signal: failFast.signal,
       onField(name, value) {
+        if (name === IDEMPOTENCY_FIELD && request.keyed) {
+          request.keyed.formField(value, upload !== undefined);
+          return;
+        }
         fields.add(name, value);
         if (name === 'tableId' || name === 'branchId') lookup.refresh();
         if (name === 'tableId') request.facts.tableId = value;
       },
       onData(stream) {
         lookup.dataStarted();
-        upload = storeCsv(stream);
+        // With a key, an earlier request's job may answer this one: then the data is never read.
+        const replayCheck = request.keyed?.checkAtData(
+          { tableId: fields.table?.tableId, branchId: fields.branchId, waitSeconds: waitSeconds() },
+          failFast.signal,
+        );
+        upload = replayCheck ? replayCheck.then(() => storeCsv(stream)) : storeCsv(stream);
         upload.catch(failFast.fail);
       },
     });
+
+    /** `wait` from the fields so far (the default while they are incomplete or invalid). */
+    function waitSeconds(): number {
+      try {
+        return fields.finish().waitSeconds;
+      } catch {
+        return deps.limits.defaultWaitSeconds;
+      }
+    }
 
     /** The `data` stream into a Storage file named after the table as known when the bytes start. */
     async function storeCsv(stream: Readable): Promise<UploadedFile> {
@@ -64,7 +83,7 @@ export async function uploadCsvBody(
       encodingUsed = parseEncodingField(fields.sent('encoding') ?? 'utf-8');
       const input = await prepareCsvInput(stream, { encoding: encodingUsed });
       prefix = input.prefix;
-      const stored = await streamToStorageFile(input.stream, deps, {
+      const stored = await streamToStorageFile(request.keyed?.tap(input.stream) ?? input.stream, deps, {
         // A prepare already sent runs to its end even if the request fails meanwhile: its file is
         // then deleted (discard-file.ts) instead of left behind.
         session: trackPrepares(session(undefined, request.clientSignal), request.prepares),
@@ -79,10 +98,14 @@ export async function uploadCsvBody(
             );
           }
           compressed = isGzip(head);
-          return { name: `${fields.table?.tableName ?? 'data'}.csv${compressed ? '.gz' : ''}` };
+          return {
+            name: `${fields.table?.tableName ?? 'data'}.csv${compressed ? '.gz' : ''}`,
+            tags: request.keyed?.prepareTags(fields.table, fields.branchId) ?? [],
+          };
         },
         onPrepared: (file) => {
           request.facts.fileId = file.id;
+          request.keyed?.prepared();
         },
       });
       request.facts.bytes = stored.bytes;

@@ -18,6 +18,12 @@ import type { StorageJob } from '../storage-api/storage-types.js';
 import { isUntypedBody, parseFormatField, resolveBodyFormat } from './body-format.js';
 import { discardPreparedFiles, isDiscardable } from './discard-file.js';
 import type { JobSearchSettings } from './find-started-job.js';
+import { DEFAULT_IDEMPOTENCY, type IdempotencySettings } from './idempotency/decide-keyed-import.js';
+import { readKeyBeforeBody } from './idempotency/idempotency-key.js';
+import type { KeyedFile } from './idempotency/idempotency-tags.js';
+import { createKeyedWrite, type KeyedWrite } from './idempotency/keyed-write.js';
+import { ReplayFound, replayOutcome } from './idempotency/replay-before-upload.js';
+import { answerReplayBeforeUpload } from './idempotency/serve-replay.js';
 import { classifyJsonBody, type JsonBodyType } from './json/json-body-type.js';
 import { type JsonSampleLimits, uploadJsonBody } from './json/upload-json-body.js';
 import { type BodyEncoding, classifyBody } from './receive-body.js';
@@ -26,7 +32,7 @@ import type { UploadedTableData } from './table-upload.js';
 import { uploadCsvBody } from './upload-csv-body.js';
 import { type JobPollSettings, waitForJob } from './wait-for-job.js';
 import { formatDetected, type ImporterWarning, ignoredFieldWarnings } from './warnings.js';
-import { renderWriteTableOutcome } from './write-table-result.js';
+import { renderWriteTableOutcome, type UploadedFile } from './write-table-result.js';
 
 export interface WriteTableDeps {
   storage: StorageClient;
@@ -54,6 +60,8 @@ export interface WriteTableDeps {
   publicUrl?: string | undefined;
   /** Progress streams re-send the job's state at least this often (tests use ~50 ms). */
   progressHeartbeatMs?: number;
+  /** Idempotency-Key handling (idempotency/); defaults to DEFAULT_IDEMPOTENCY. */
+  idempotency?: IdempotencySettings;
 }
 
 export function createWriteTableHandler(deps: WriteTableDeps) {
@@ -69,6 +77,29 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
         ? 'raw'
         : classifyBody(contentType, c.req.header('content-encoding'));
     const respondAsync = /\brespond-async\b/i.test(c.req.header('prefer') ?? '');
+    const key = readKeyBeforeBody((name) => c.req.header(name), query);
+    const keyed = createKeyedWrite(
+      {
+        settings: deps.idempotency ?? DEFAULT_IDEMPOTENCY,
+        logger: deps.logger,
+        metrics: deps.metrics,
+        session: (signal) => deps.storage.session({ token, runId: c.req.header('x-kbc-runid'), signal }),
+        // A progress stream has sent its headers already: only a plain answer can carry this one.
+        markReplayed: () => {
+          if (c.finalized) return;
+          c.header('Idempotent-Replayed', 'true');
+          // Answered before the body was read: reading the rest only to drop it would cost the upload.
+          if (c.env?.incoming && !c.env.incoming.readableEnded) c.header('Connection', 'close');
+        },
+      },
+      key,
+    );
+    // The table must be known for the check (else at `data`: multipart fields come with the body).
+    if (key && (encoding === 'raw' || query.has('tableId'))) {
+      keyed.checkedBeforeBody();
+      const replayed = await answerReplayBeforeUpload(c, deps, { token, key, query, respondAsync });
+      if (replayed) return replayed;
+    }
     return serveUpload(c, deps, encoding, async (admitted, progress) => {
       const resolved = await resolveBodyFormat({
         declared,
@@ -91,6 +122,7 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
           respondAsync,
           warnings: resolved.detected ? [formatDetected(resolved.detected, mediaType)] : [],
           prepares: [],
+          keyed,
           ...admitted,
           jobUrl: (jobId) => importerUrl(deps.publicUrl, `/jobs/${jobId}`),
         },
@@ -107,12 +139,13 @@ interface WriteTableRequest extends AdmittedUpload {
   json: JsonBodyType | undefined;
   query: URLSearchParams;
   respondAsync: boolean;
-  /** The importer's own GET /jobs/{id} URL (PUBLIC_URL or relative), for the Location of a 202. */
+  /** The request's part in the Idempotency-Key protocol (no-ops without a key). */
+  keyed: KeyedWrite;
   /** Warnings known before the body is read (a format guessed from the first bytes). */
   warnings: ImporterWarning[];
   /** files/prepare calls made for this request (a refused request deletes their files). */
   prepares: Array<Promise<{ id: number }>>;
-  /** The importer's own GET /jobs/{id} URL, for the Location of a 202. */
+  /** The importer's own GET /jobs/{id} URL (PUBLIC_URL or relative), for the Location of a 202. */
   jobUrl(jobId: number): string;
 }
 
@@ -136,9 +169,15 @@ async function uploadAndImport(
   progress: ProgressSink | undefined,
 ): Promise<UploadOutcome> {
   const startedAt = Date.now();
-  const uploaded = request.json
-    ? await uploadJsonBody(deps, { ...request, ...request.json })
-    : await uploadCsvBody(deps, request);
+  let uploaded: UploadedTableData;
+  try {
+    uploaded = await abandonOnFailure(request, () =>
+      request.json ? uploadJsonBody(deps, { ...request, ...request.json }) : uploadCsvBody(deps, request),
+    );
+  } catch (err) {
+    if (err instanceof ReplayFound) return replayAtData(deps, request, err);
+    throw err;
+  }
   // The bytes are in S3: the upload's buffers are gone, so is its claim on a slot.
   request.release();
   progress?.uploaded(uploaded.uploaded.sizeBytes);
@@ -170,9 +209,30 @@ async function importUploadedFile(
     signal,
   });
   const recovery = { search: deps.jobSearch, signal };
-  let started = await startTableJob(session, options, existing, uploaded.id, recovery);
-  const jobStartedAt = Date.now();
   const budgetMs = request.respondAsync ? 0 : options.waitSeconds * 1000;
+  // With an idempotency key, an older request with the same key may own the one job already.
+  const decision = await abandonOnFailure(request, () =>
+    request.keyed.decide({
+      fileId: uploaded.id,
+      sizeBytes: uploaded.sizeBytes,
+      incremental: options.incremental,
+      delimiter: phase.delimiter,
+      tableId: options.table.tableId,
+      branchId: options.branchId,
+      budgetMs,
+      signal,
+    }),
+  );
+  let started =
+    decision.kind === 'follow'
+      ? { job: decision.job, tableCreated: decision.job.operationName === 'tableCreate' }
+      : await abandonOnFailure(
+          request,
+          () => startTableJob(session, options, existing, uploaded.id, recovery),
+          noJobCanExist(request, uploaded.id),
+        );
+  if (decision.kind === 'start') request.keyed.started(uploaded.id, started.job.id);
+  const jobStartedAt = Date.now();
   const wait = (startedJob: StorageJob) => {
     request.facts.jobId = startedJob.id;
     progress?.job(startedJob);
@@ -187,7 +247,13 @@ async function importUploadedFile(
   let job = await wait(started.job);
   if (started.tableCreated && job.status === 'error' && isTableAlreadyExists(job.error)) {
     // Another request created the table while our create job waited: ours imported nothing.
-    started = await startImportJob(session, options, uploaded.id, recovery);
+    if (decision.kind === 'start') {
+      started = await startImportJob(session, options, uploaded.id, recovery);
+      request.keyed.started(uploaded.id, started.job.id);
+    } else {
+      // The request we follow does that: its import job answers us too.
+      started = { job: await request.keyed.retriedJob(decision.file.id, job, signal), tableCreated: false };
+    }
     job = await wait(started.job);
   }
   deps.metrics.jobWaitDuration.observe((Date.now() - jobStartedAt) / 1000);
@@ -197,10 +263,83 @@ async function importUploadedFile(
     incremental: options.incremental,
     warnings,
     ...(phase.delimiter !== undefined ? { delimiter: phase.delimiter } : {}),
-    file: uploaded,
+    file: decision.kind === 'follow' ? followedFile(decision.file, uploaded) : uploaded,
     job,
     timings: { uploadMs, jobMs: Date.now() - jobStartedAt, totalMs: Date.now() - startedAt },
   });
   request.facts.outcome = job.status;
   return { ...rendered, location: rendered.status === 202 ? request.jobUrl(job.id) : undefined };
+}
+
+/** An earlier request with the key has its job (found at `data`, nothing uploaded): its outcome. */
+async function replayAtData(
+  deps: WriteTableDeps,
+  request: WriteTableRequest,
+  replay: ReplayFound,
+): Promise<UploadOutcome> {
+  request.release();
+  request.keyed.replayed('before-upload');
+  const session = deps.storage.session({
+    token: request.token,
+    runId: request.runId,
+    signal: request.clientSignal,
+  });
+  const outcome = await replayOutcome(
+    session,
+    replay.found,
+    {
+      jobPoll: deps.jobPoll,
+      budgetMs: request.respondAsync ? 0 : replay.waitSeconds * 1000,
+      signal: request.clientSignal,
+      stopWaiting: deps.drainDeadline,
+    },
+    undefined,
+  );
+  request.facts.jobId = outcome.job.id;
+  request.facts.outcome = `replayed ${outcome.job.status}`;
+  // A failed job throws its error here, as the first answer did.
+  const rendered = renderWriteTableOutcome(outcome);
+  return { ...rendered, location: rendered.status === 202 ? request.jobUrl(outcome.job.id) : undefined };
+}
+
+/**
+ * With an idempotency key, a request that fails before its file can have a job deletes that file,
+ * so that a retry with the same key is not held up by it. `failsForGood` tells a refusal from a
+ * failure after which the job may still exist (an unknown outcome, a client gone mid-POST).
+ */
+async function abandonOnFailure<T>(
+  request: WriteTableRequest,
+  work: () => Promise<T>,
+  failsForGood: (err: unknown) => boolean | Promise<boolean> = () => true,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (await failsForGood(err)) await request.keyed.abandon(request.facts.fileId);
+    throw err;
+  }
+}
+
+/**
+ * Whether a failed job start leaves no job that could import the file: Storage refused the POST,
+ * or its outcome was unknown and a listing of the jobs (answered, unlike the failed search's)
+ * shows none for the file. A client gone mid-POST leaves the question open: that file stays and
+ * stops holding up its key later (see decide-keyed-import).
+ */
+function noJobCanExist(request: WriteTableRequest, fileId: number): (err: unknown) => Promise<boolean> {
+  return async (err) => {
+    if (request.clientSignal.aborted) return false;
+    if ((err as { code?: unknown }).code !== 'importer.importOutcomeUnknown') return true;
+    return request.keyed.confirmNoJob(fileId);
+  };
+}
+
+/** The first request's file, as its own answer described it (the same body: the digests matched). */
+function followedFile(file: KeyedFile, own: UploadedFile): UploadedFile {
+  return {
+    id: file.id,
+    name: file.name,
+    sizeBytes: file.sizeBytes ?? own.sizeBytes,
+    compressed: own.compressed,
+  };
 }

@@ -127,7 +127,8 @@ export function registerFileRoutes(app: Hono<StorageEnv>, deps: StorageDeps): vo
     const options = viewOptions(requestOrigin(c));
     const files = Object.values(state.files)
       .filter((file) => c.var.token.isMasterToken || file.creatorToken.id === c.var.token.id)
-      .filter((file) => tags.every((tag) => file.tags.includes(tag)))
+      // One or more of the tags (contract §13.7), not all of them.
+      .filter((file) => tags.length === 0 || tags.some((tag) => file.tags.includes(tag)))
       .filter((file) => sinceId === undefined || file.id > sinceId)
       .filter((file) => maxId === undefined || file.id <= maxId)
       .filter((file) => runId === undefined || file.runIds.includes(runId))

@@ -72,7 +72,7 @@ export async function uploadJsonBody(
       signal,
       onField() {},
       onData(stream) {
-        upload = convertAndUpload(stream);
+        upload = convertAndUpload(request.keyed?.tap(stream) ?? stream);
         upload.catch(fail);
       },
     });
@@ -117,9 +117,13 @@ export async function uploadJsonBody(
         session: trackPrepares(session(undefined, request.clientSignal), request.prepares),
         signal,
         clientSignal: request.clientSignal,
-        describe: () => ({ name: `${options.table.tableName}.csv.gz` }),
+        describe: () => ({
+          name: `${options.table.tableName}.csv.gz`,
+          tags: request.keyed?.prepareTags(options.table, options.branchId) ?? [],
+        }),
         onPrepared: (file) => {
           request.facts.fileId = file.id;
+          request.keyed?.prepared();
         },
       });
       request.facts.bytes = stored.bytes;
