@@ -12,6 +12,8 @@ export default defineConfig({
     // Hooks start servers (DuckDB, S3, child processes), slow on a busy shared machine; a test's
     // own work must fit in 15 s.
     hookTimeout: 30_000,
+    // `expect.poll` waits for an event (a metric, a row count); on a busy machine that takes longer than 1 s.
+    expect: { poll: { timeout: 10_000, interval: 25 } },
     pool: 'forks',
     // In-process services build S3 clients too; main.ts sets the same for the real process.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

@@ -153,7 +153,9 @@ describe.each(PROVIDERS)('file provider %s', (provider) => {
     if (provider === 'gcp') expect(await readdir(join(service.dataDir, 'gcs', 'uploads'))).toEqual([]);
   });
 
-  it('failed blocks/chunks are retried; when they keep failing: a clear 502 and nothing imported', async () => {
+  it('failed blocks/chunks are retried; when they keep failing: a clear 502 and nothing imported', {
+    timeout: 60_000,
+  }, async () => {
     // The first part (S3), block (Azure) or chunk (GCS) PUT answers 500; its retry goes through.
     const dataPut = provider === 'aws' ? 's3-part' : 's3-put';
     faults.failNext(dataPut, 1);
