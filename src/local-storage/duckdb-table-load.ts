@@ -186,8 +186,7 @@ function selectRows(rows: LoadRows, primaryKey: readonly string[]): string {
   if (primaryKey.length === 0) return `SELECT ${fields.join(', ')} FROM ${source}`;
   const partition = primaryKey.map((key) => value(rows.columns.indexOf(key))).join(', ');
   // The direct read has no ordinal column: a streaming row_number() keeps the scan's (file) order.
-  const from =
-    rows.kind === 'canonical' ? source : `(SELECT *, row_number() OVER () AS _n FROM ${source})`;
+  const from = rows.kind === 'canonical' ? source : `(SELECT *, row_number() OVER () AS _n FROM ${source})`;
   return `SELECT ${fields.join(', ')} FROM ${from} QUALIFY row_number() OVER (PARTITION BY ${partition} ORDER BY _n DESC) = 1`;
 }
 

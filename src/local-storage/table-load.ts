@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CsvLayout } from './csv/canonical-csv-encoder.js';
 import { type CsvDialect, parseCsvDialect } from './csv/csv-dialect.js';
+import { planDirectRead } from './csv/direct-read-plan.js';
 import {
   assertNoMissingColumns,
   columnsNotMatch,
@@ -14,15 +15,14 @@ import {
   resolveColumnNames,
   resolvePrimaryKey,
 } from './csv/file-columns.js';
-import { planDirectRead } from './csv/direct-read-plan.js';
 import { writeCanonicalCsv } from './csv/write-canonical-csv.js';
 import { toDuckdbTableName } from './duckdb-sql.js';
 import {
   addStringColumns,
   appendRows,
   type CanonicalRows,
-  type DirectRows,
   createStringTable,
+  type DirectRows,
   readTableColumns,
   readTableStats,
   replaceRows,

@@ -21,14 +21,15 @@ const LF = 0x0a;
  * Two-byte sequences DuckDB reads differently from Storage (or whose meaning depends on where the
  * reader is): CR anywhere (CRLF files came back empty from DuckDB; a lone CR is data here), blank
  * lines (skipped by DuckDB, records here), and blanks next to a quote (DuckDB trims them around
- * quoted values; here they are data or an error).
+ * quoted values; here they are data or an error). Plus the delimiter before a line end: DuckDB
+ * drops a trailing empty field when a row has one field too many.
  */
 const SUSPICIOUS = ['\r', '\n\n', '" ', ' "', '"\t', '\t"'].map((pattern) => Buffer.from(pattern));
 
 /**
  * The plan when the file qualifies, undefined when it must take the canonical pass: gzip, a
  * non-default dialect, skipped lines beyond the header, an empty file, invalid UTF-8, a
- * suspicious sequence, or a header that does not fit into the first chunk or spans lines.
+ * suspicious sequence, no line end at the end, or a header that does not fit into the first chunk or spans lines.
  */
 export async function planDirectRead(request: {
   source: { path: string; gzip: boolean };
@@ -43,6 +44,7 @@ export async function planDirectRead(request: {
   if (delimiter >= 0x80 || (delimiter <= 0x20 && delimiter !== 0x09)) return undefined;
   if (layout.ignoredLinesCount > (layout.kind === 'header' ? 1 : 0)) return undefined;
 
+  const suspicious = [...SUSPICIOUS, Buffer.from(`${dialect.delimiter}\n`)];
   let hasBom = false;
   let header: string[] | undefined;
   /** An incomplete UTF-8 character at the end of the previous chunk, and its last byte. */
@@ -63,10 +65,10 @@ export async function planDirectRead(request: {
         // A blank first line, or a first chunk too short to tell a BOM from data.
         if (chunk.length === 0 || chunk[0] === LF) return undefined;
       }
-      if (SUSPICIOUS.some((pattern) => chunk.includes(pattern))) return undefined;
+      if (suspicious.some((pattern) => chunk.includes(pattern))) return undefined;
       if (lastByte !== undefined && chunk.length > 0) {
         const border = Buffer.from([lastByte, chunk[0] as number]);
-        if (SUSPICIOUS.some((pattern) => border.equals(pattern))) return undefined;
+        if (suspicious.some((pattern) => border.equals(pattern))) return undefined;
       }
       lastByte = chunk.at(-1) ?? lastByte;
       const data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
@@ -81,7 +83,8 @@ export async function planDirectRead(request: {
   } finally {
     stream.destroy();
   }
-  if (position === 0 || carry.length > 0) return undefined;
+  // DuckDB accepts extra empty fields (and a lone quote) on a last line without a line end.
+  if (position === 0 || carry.length > 0 || lastByte !== LF) return undefined;
   return header === undefined ? { hasBom } : { hasBom, header };
 }
 
