@@ -18,13 +18,17 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const LF = 0x0a;
 
 /**
- * Two-byte sequences DuckDB reads differently from Storage (or whose meaning depends on where the
- * reader is): CR anywhere (CRLF files came back empty from DuckDB; a lone CR is data here), blank
- * lines (skipped by DuckDB, records here), and blanks next to a quote (DuckDB trims them around
- * quoted values; here they are data or an error). Plus the delimiter before a line end: DuckDB
- * drops a trailing empty field when a row has one field too many.
+ * Byte sequences DuckDB reads differently from Storage: CR anywhere (CRLF files came back empty
+ * from DuckDB; a lone CR is data here), blank lines (skipped by DuckDB, records here), and the
+ * delimiter before a line end (DuckDB drops a trailing empty field when a row has one too many).
+ * Blanks next to a quote at a field border are checked by hasBlankAtQuote.
  */
-const SUSPICIOUS = ['\r', '\n\n', '" ', ' "', '"\t', '\t"'].map((pattern) => Buffer.from(pattern));
+const SUSPICIOUS = ['\r', '\n\n'].map((pattern) => Buffer.from(pattern));
+/** Bytes of the previous chunk searched again with the next one (sequences across the border). */
+const OVERLAP_BYTES = 64;
+const QUOTE = 0x22;
+const SPACE = 0x20;
+const TAB = 0x09;
 
 /**
  * The plan when the file qualifies, undefined when it must take the canonical pass: gzip, a
@@ -47,9 +51,9 @@ export async function planDirectRead(request: {
   const suspicious = [...SUSPICIOUS, Buffer.from(`${dialect.delimiter}\n`)];
   let hasBom = false;
   let header: string[] | undefined;
-  /** An incomplete UTF-8 character at the end of the previous chunk, and its last byte. */
+  /** An incomplete UTF-8 character at the end of the previous chunk. */
   let carry = Buffer.alloc(0);
-  let lastByte: number | undefined;
+  let previous: Buffer | undefined;
   let position = 0;
   const stream = createReadStream(source.path, { highWaterMark: SCAN_CHUNK_BYTES });
   try {
@@ -65,12 +69,11 @@ export async function planDirectRead(request: {
         // A blank first line, or a first chunk too short to tell a BOM from data.
         if (chunk.length === 0 || chunk[0] === LF) return undefined;
       }
-      if (suspicious.some((pattern) => chunk.includes(pattern))) return undefined;
-      if (lastByte !== undefined && chunk.length > 0) {
-        const border = Buffer.from([lastByte, chunk[0] as number]);
-        if (suspicious.some((pattern) => border.equals(pattern))) return undefined;
-      }
-      lastByte = chunk.at(-1) ?? lastByte;
+      const joint =
+        previous === undefined ? chunk : Buffer.concat([previous.subarray(-OVERLAP_BYTES), chunk]);
+      if (suspicious.some((pattern) => joint.includes(pattern))) return undefined;
+      if (hasBlankAtQuote(joint, delimiter)) return undefined;
+      previous = chunk;
       const data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
       const end = completeUtf8Length(data);
       if (!isUtf8(data.subarray(0, end))) return undefined;
@@ -84,8 +87,36 @@ export async function planDirectRead(request: {
     stream.destroy();
   }
   // DuckDB accepts extra empty fields (and a lone quote) on a last line without a line end.
-  if (position === 0 || carry.length > 0 || lastByte !== LF) return undefined;
+  if (position === 0 || carry.length > 0 || previous?.at(-1) !== LF) return undefined;
   return header === undefined ? { hasBom } : { hasBom, header };
+}
+
+/**
+ * DuckDB trims blanks between a closing quote and the delimiter or line end (`"a" ,`), and
+ * probably before an opening quote; Storage keeps them as data or refuses the row. True when a
+ * quote has blanks running from it to a field border, or to the edge of `data` (undecidable here).
+ */
+function hasBlankAtQuote(data: Buffer, delimiter: number): boolean {
+  const isBlank = (byte: number | undefined) => byte === SPACE || (byte === TAB && delimiter !== TAB);
+  const isBorder = (byte: number | undefined) => byte === undefined || byte === delimiter || byte === LF;
+  const blanks = delimiter === TAB ? [SPACE] : [SPACE, TAB];
+  for (const blank of blanks) {
+    // A blank after a quote, running to a border.
+    const after = Buffer.from([QUOTE, blank]);
+    for (let at = data.indexOf(after); at !== -1; at = data.indexOf(after, at + 1)) {
+      let next = at + 1;
+      while (isBlank(data[next])) next++;
+      if (isBorder(data[next])) return true;
+    }
+    // A blank before a quote, from a border.
+    const before = Buffer.from([blank, QUOTE]);
+    for (let at = data.indexOf(before); at !== -1; at = data.indexOf(before, at + 1)) {
+      let previous = at;
+      while (previous >= 0 && isBlank(data[previous])) previous--;
+      if (isBorder(previous < 0 ? undefined : data[previous])) return true;
+    }
+  }
+  return false;
 }
 
 /** Header cells parsed by the canonical rules; undefined when not in `chunk` or spanning lines. */
