@@ -158,7 +158,7 @@ export function toTable(results: BenchResults, options: BenchOptions): string {
   if (localRss) {
     rows.push([
       `local-mode process peak RSS, ${mib(localRss.bytes)} write-table + job`,
-      `${round(localRss.peakMiB)} MiB (idle ${round(localRss.idleMiB)}; job ${round(localRss.jobMs, 0)} ms)`,
+      `${round(localRss.peakMiB)} MiB (idle ${round(localRss.idleMiB)}; upload ${round(localRss.uploadPeakMiB)}, job ${round(localRss.jobPeakMiB)} in ${round(localRss.jobMs, 0)} ms)`,
       localRss.bytes === 1024 * MIB ? `≤ 1024 MiB (issue 14): ${verdict(localRss.peakMiB <= 1024)}` : '',
     ]);
   }

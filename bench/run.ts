@@ -89,7 +89,7 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
     log(`local Storage stand-in: peak RSS over a ${options.localRssBytes / MIB} MiB write-table and its job`);
     results.localRss = await measureLocalPeakRss(serviceOptions, options.localRssBytes);
     log(
-      `  peak ${results.localRss.peakMiB.toFixed(1)} MiB (idle ${results.localRss.idleMiB.toFixed(1)}), job ${results.localRss.jobMs.toFixed(0)} ms`,
+      `  peak ${results.localRss.peakMiB.toFixed(1)} MiB (idle ${results.localRss.idleMiB.toFixed(1)}; upload ${results.localRss.uploadPeakMiB.toFixed(1)}, job ${results.localRss.jobPeakMiB.toFixed(1)}), job ${results.localRss.jobMs.toFixed(0)} ms`,
     );
   }
   return results;

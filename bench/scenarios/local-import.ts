@@ -32,6 +32,9 @@ export interface LocalPeakRssResult {
   idleMiB: number;
   /** From the start of the upload until its import job finished. */
   peakMiB: number;
+  /** The same split at the 202: the upload alone, the import job alone. */
+  uploadPeakMiB: number;
+  jobPeakMiB: number;
   jobMs: number;
 }
 
@@ -120,15 +123,18 @@ export async function measureLocalPeakRss(
     await waitForJob(target(service), warm.jobId);
 
     const idleMiB = readRssMiB(service.pid).rssMiB;
-    const sampler = sampleRss(service.pid);
+    const uploadSampler = sampleRss(service.pid);
     const measured = await upload(bytes);
+    const uploadPeakMiB = uploadSampler.stop().peakMiB;
+    const jobSampler = sampleRss(service.pid);
     const jobStartedAt = performance.now();
     await waitForJob(target(service), measured.jobId);
     const jobMs = performance.now() - jobStartedAt;
-    const { peakMiB } = sampler.stop();
+    const jobPeakMiB = jobSampler.stop().peakMiB;
+    const peakMiB = Math.max(uploadPeakMiB, jobPeakMiB);
     const count = await tableRowsCount(target(service), 'in.c-bench.memory');
     if (count !== measured.expectedRows) throw new Error(`${count} rows, expected ${measured.expectedRows}`);
-    return { bytes, idleMiB, peakMiB, jobMs };
+    return { bytes, idleMiB, peakMiB, uploadPeakMiB, jobPeakMiB, jobMs };
   } finally {
     await service.stop();
   }
