@@ -1,16 +1,20 @@
 // The baseline: the same bytes uploaded straight from the bench process with @aws-sdk/lib-storage
+// (Azure and GCS: with the importer's own file store module, as there is no second client to compare)
 // to the same embedded S3, with credentials from files/prepare, the importer's own S3 client
-// factory (src/s3/s3-client-for.ts: same checksum and signing settings), its own upload parameters
+// factory (src/file-stores/s3-client-for.ts: same checksum and signing settings), its own upload parameters
 // (s3UploadParams) and the same part size and queue. What the importer adds is its time over
 // this one.
 import type { Readable } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
-import { createS3ClientFor } from '../src/s3/s3-client-for.js';
-import { s3UploadParams } from '../src/write-table/upload-to-s3.js';
+import { createFileStores } from '../src/file-stores/file-store-for.js';
+import { createS3ClientFor } from '../src/file-stores/s3-client-for.js';
+import { s3UploadParams } from '../src/file-stores/s3-file-store.js';
 import { prepareFile, type StorageTarget } from './storage-calls.js';
 
 export interface DirectUploadOptions extends StorageTarget {
+  /** The embedded file storage's endpoint (S3, Azure Blob with account, GCS API base). */
   s3Endpoint: string;
+  provider?: 'aws' | 'azure' | 'gcp';
   partBytes: number;
   queueSize: number;
 }
@@ -19,6 +23,22 @@ export interface DirectUploadOptions extends StorageTarget {
 export async function uploadDirect(body: Readable, options: DirectUploadOptions): Promise<number> {
   const startedAt = performance.now();
   const file = await prepareFile(options, 'direct.csv');
+  if (options.provider === 'azure' || options.provider === 'gcp') {
+    // No second client library to compare with: the importer's own store, without the service.
+    const store = createFileStores({
+      settings: { partBytes: options.partBytes, queueSize: options.queueSize },
+      s3: { endpoint: undefined, forcePathStyle: true },
+      azureBlobEndpoint: options.provider === 'azure' ? options.s3Endpoint : undefined,
+      gcsEndpoint: options.provider === 'gcp' ? options.s3Endpoint : undefined,
+    })[options.provider];
+    await store?.upload({
+      body,
+      file,
+      signal: new AbortController().signal,
+      refreshFile: () => Promise.reject(new Error('no refresh in the bench')),
+    });
+    return performance.now() - startedAt;
+  }
   const client = createS3ClientFor({ endpoint: options.s3Endpoint, forcePathStyle: true })(file);
   try {
     await new Upload({

@@ -1,7 +1,7 @@
 // Command-line options of `npm run bench`: output mode, the full or --quick sizes, and the knobs
 // used to explore settings (part size, queue, body encoding, topology, runtime, extra env, profiling).
 import { loadConfig } from '../src/config.js';
-import type { Runtime, Topology } from './service-process.js';
+import type { Provider, Runtime, Topology } from './service-process.js';
 import { MIB } from './stats.js';
 import type { BodyEncoding } from './write-table-request.js';
 
@@ -10,6 +10,8 @@ export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
   json: boolean;
+  /** The file storage the stand-in embeds (LOCAL_FILE_PROVIDER) and the importer uploads to. */
+  provider: Provider;
   quick: boolean;
   phases: Set<Phase>;
   topology: Topology;
@@ -36,6 +38,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --json                 print one JSON object as the last line of stdout
   --quick                small sizes for a smoke run (64 MiB, 32/128 MiB, 10 small, 8 concurrent)
   --only=a,b             phases: ${PHASES.join(', ')} (default: all)
+  --provider=aws|azure|gcp  file storage (default aws): s3rver, Azurite or the GCS stand-in; the
+                         direct baseline uploads with the same store module from the bench process
   --topology=split|local split (default): the local Storage stand-in and its S3 in one process, the
                          importer in another, pointed at it: the service's own CPU and memory, as
                          in production; local: all in one process, as \`npm start\` runs it
@@ -64,6 +68,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'quick',
     'only',
     'topology',
+    'provider',
     'runtime',
     'encoding',
     'size-mib',
@@ -111,6 +116,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   return {
     json: flags.has('json'),
     quick,
+    provider: choice('provider', ['aws', 'azure', 'gcp'] as const, 'aws'),
     phases,
     topology: choice('topology', ['split', 'local'] as const, 'split'),
     runtime: choice('runtime', ['dist', 'tsx'] as const, 'dist'),

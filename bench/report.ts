@@ -17,6 +17,8 @@ export interface BenchResults {
   localRss?: LocalPeakRssResult;
   node: string;
   cpus: number;
+  /** aws, azure or gcp: the file storage of the run. */
+  provider: string;
   maxConcurrentUploads: number;
 }
 
@@ -47,6 +49,7 @@ export function toJson(results: BenchResults): string {
     localPeakRssMiB1GiB: localRss?.bytes === 1024 * MIB ? round(localRss.peakMiB) : null,
     node: results.node,
     cpus: results.cpus,
+    provider: results.provider,
   });
 }
 
@@ -172,7 +175,7 @@ export function toTable(results: BenchResults, options: BenchOptions): string {
       .join(' | ')
       .trimEnd();
   return [
-    `Node ${results.node}, ${results.cpus} CPUs; topology ${options.topology}, runtime ${options.runtime}, ${options.encoding} bodies; UPLOAD_PART_BYTES ${mib(options.partBytes)}, UPLOAD_QUEUE_SIZE ${options.queueSize}, MAX_CONCURRENT_UPLOADS ${results.maxConcurrentUploads}`,
+    `Node ${results.node}, ${results.cpus} CPUs; file provider ${results.provider}; topology ${options.topology}, runtime ${options.runtime}, ${options.encoding} bodies; UPLOAD_PART_BYTES ${mib(options.partBytes)}, UPLOAD_QUEUE_SIZE ${options.queueSize}, MAX_CONCURRENT_UPLOADS ${results.maxConcurrentUploads}`,
     line(header),
     line(widths.map((width) => '-'.repeat(width))),
     ...rows.map(line),

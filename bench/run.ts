@@ -21,6 +21,7 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
   const serviceOptions: ServiceOptions = {
     topology: options.topology,
     runtime: options.runtime,
+    provider: options.provider,
     env: {
       UPLOAD_PART_BYTES: String(options.partBytes),
       UPLOAD_QUEUE_SIZE: String(options.queueSize),
@@ -30,7 +31,12 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
     },
     nodeArgs: options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
   };
-  const results: BenchResults = { node: process.version, cpus: cpus().length, maxConcurrentUploads };
+  const results: BenchResults = {
+    node: process.version,
+    cpus: cpus().length,
+    provider: options.provider,
+    maxConcurrentUploads,
+  };
   const { phases } = options;
   const windows: { kind: string; startUs: number; endUs: number }[] = [];
 

@@ -10,12 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export type Topology = 'local' | 'split';
+/** LOCAL_FILE_PROVIDER of the stand-in: s3rver, Azurite or the GCS API stand-in. */
+export type Provider = 'aws' | 'azure' | 'gcp';
 /** `tsx`: `node --import tsx src/main.ts` (what `npm start` runs); `dist`: compiled, as the image runs. */
 export type Runtime = 'tsx' | 'dist';
 
 export interface ServiceOptions {
   topology: Topology;
   runtime: Runtime;
+  /** Default aws. */
+  provider?: Provider;
   /** Extra environment for the importer (UPLOAD_PART_BYTES, MAX_CONCURRENT_UPLOADS, …). */
   env: Record<string, string>;
   /** Extra node flags for the importer (e.g. --cpu-prof). */
@@ -27,7 +31,9 @@ export interface ServiceProcess {
   url: string;
   /** Base URL of the Storage API stand-in (`/v2/storage/...`). */
   storageUrl: string;
+  /** The embedded file storage: S3 endpoint, Azure Blob endpoint (account included) or GCS API base. */
   s3Endpoint: string;
+  provider: Provider;
   token: string;
   /** The importer's process id. */
   pid: number;
@@ -84,7 +90,16 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
         ? [join(DIST_DIR, 'main.js')]
         : ['--import', 'tsx', join(ROOT, 'src', 'main.ts')];
     if (options.runtime === 'dist') buildDist();
+    const provider = options.provider ?? 'aws';
     const common = { LOG_LEVEL: 'warn', NODE_NO_WARNINGS: '1' };
+    const filesUrl = `http://127.0.0.1:${s3Port}${provider === 'azure' ? '/devstoreaccount1' : ''}`;
+    /** Remote mode finds the stand-in's file storage the way it would find a real stack's. */
+    const endpointEnv: Record<string, string> =
+      provider === 'aws'
+        ? { S3_ENDPOINT: filesUrl, S3_FORCE_PATH_STYLE: 'true' }
+        : provider === 'azure'
+          ? { AZURE_BLOB_ENDPOINT: filesUrl }
+          : { GCS_ENDPOINT: filesUrl };
 
     if (options.topology === 'local') {
       const importer = spawnChild('importer', [...(options.nodeArgs ?? []), ...importerEntry], {
@@ -93,6 +108,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
         LOCAL_S3_PORT: String(s3Port),
         LOCAL_STORAGE_DIR: dataDir,
         LOCAL_STORAGE_TOKEN: TOKEN,
+        LOCAL_FILE_PROVIDER: provider,
         ...options.env,
       });
       children.push(importer);
@@ -101,7 +117,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
       return {
         url,
         storageUrl: url,
-        s3Endpoint: `http://127.0.0.1:${s3Port}`,
+        s3Endpoint: filesUrl,
+        provider,
         token: TOKEN,
         pid: importer.pid,
         storagePid: importer.pid,
@@ -120,25 +137,33 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
         LOCAL_S3_PORT: String(s3Port),
         LOCAL_STORAGE_DIR: dataDir,
         LOCAL_STORAGE_TOKEN: TOKEN,
+        LOCAL_FILE_PROVIDER: provider,
       },
     );
     children.push(storage);
     const storageUrl = `http://127.0.0.1:${storagePort}`;
-    const s3Endpoint = `http://127.0.0.1:${s3Port}`;
     await waitUntilReady(`${storageUrl}/v2/storage/tokens/verify`, storage, { 'X-StorageApi-Token': TOKEN });
     const importer = spawnChild('importer', [...(options.nodeArgs ?? []), ...importerEntry], {
       ...common,
       PORT: String(port),
       KBC_URL: storageUrl,
       HOST: '127.0.0.1',
-      S3_ENDPOINT: s3Endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
+      ...endpointEnv,
       ...options.env,
     });
     children.push(importer);
     const url = `http://127.0.0.1:${port}`;
     await waitUntilReady(`${url}/health`, importer);
-    return { url, storageUrl, s3Endpoint, token: TOKEN, pid: importer.pid, storagePid: storage.pid, stop };
+    return {
+      url,
+      storageUrl,
+      s3Endpoint: filesUrl,
+      provider,
+      token: TOKEN,
+      pid: importer.pid,
+      storagePid: storage.pid,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -1,11 +1,12 @@
 // HTTP routes of the importer and the one error handler that renders every failure as the JSON
 // body of PRODUCT.md §2.1. Builds nothing itself: every collaborator comes in through AppDeps.
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { type BrowserPageDeps, mountBrowserPage } from './browser-page/browser-page-routes.js';
 import type { AppEnv } from './http/app-env.js';
 import { asClientGone, catchBareThrows } from './http/client-gone.js';
 import type { Drain } from './http/drain.js';
-import { errorBody, renderError } from './http/error-body.js';
+import { errorBody, errorContextOf, renderError } from './http/error-body.js';
+import { jsonNewline } from './http/json-newline.js';
 import { requestLog } from './http/request-log.js';
 import { createGetJobHandler } from './jobs/get-job.js';
 import type { Logger } from './logger.js';
@@ -28,8 +29,10 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(metricsMiddleware(deps.metrics));
+  app.use(jsonNewline({ exceptPaths: ['/v2/storage'] }));
   app.use(requestLog(deps.logger));
   app.use(catchBareThrows());
+  app.use(requireHostHeader());
   if (deps.drain) app.use(deps.drain.guard({ exceptPaths: ['/v2/storage', '/metrics'] }));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
@@ -55,17 +58,26 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // An answer sent before the body was read: close the connection instead of reading the rest.
     const incoming = c.env?.incoming;
     if (incoming && !incoming.readableEnded) c.header('Connection', 'close');
-    const rendered = renderError(err, {
-      logger: deps.logger,
-      requestId: c.get('requestId'),
-      method: c.req.method,
-      path: c.req.path,
-      facts: c.get('facts'),
-    });
+    const rendered = renderError(err, errorContextOf(c, deps.logger));
     if (rendered.retryAfterSeconds !== undefined) c.header('Retry-After', String(rendered.retryAfterSeconds));
     return c.json(rendered.body, rendered.status as 400);
   });
   return app;
+}
+
+/** HTTP/1.1 requires a Host header (RFC 9112 §3.2); Node's own refusal would carry no JSON body. */
+function requireHostHeader(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.env?.incoming;
+    if (incoming && incoming.httpVersion === '1.1' && incoming.headers.host === undefined) {
+      c.header('Connection', 'close');
+      return c.json(
+        errorBody('importer.malformedRequest', 'The request is not valid HTTP/1.1: it has no Host header.'),
+        400,
+      );
+    }
+    await next();
+  };
 }
 
 /** Any other method on a known path: 405 with Allow, not a misleading 404. */

@@ -3,6 +3,7 @@
 import { type FaultPlan, FaultPlanError, parseFaultPlan } from './local-storage/faults/fault-plan.js';
 
 export type Mode = 'local' | 'remote';
+export type LocalFileProvider = 'aws' | 'azure' | 'gcp';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -13,6 +14,12 @@ export interface Config {
   kbcUrl: string | undefined;
   s3Endpoint: string | undefined;
   s3ForcePathStyle: boolean;
+  /** Replaces the SAS connection string's BlobEndpoint (Azure stacks); set automatically in local mode. */
+  azureBlobEndpoint: string | undefined;
+  /** GCS JSON API base (GCP stacks); undefined = https://storage.googleapis.com; local mode: the stand-in. */
+  gcsEndpoint: string | undefined;
+  /** Local mode: which file storage the stand-in embeds and files/prepare answers for. */
+  localFileProvider: LocalFileProvider;
   localStorageDir: string;
   localStorageToken: string;
   localS3Port: number;
@@ -25,6 +32,8 @@ export interface Config {
   maxConcurrentUploads: number;
   uploadPartBytes: number;
   uploadQueueSize: number;
+  /** The importer's public base URL (no trailing slash) for absolute Location headers; undefined = relative. */
+  publicUrl: string | undefined;
   /** A request body that sends nothing for this long is answered 408. */
   idleTimeoutSeconds: number;
   /** On SIGTERM/SIGINT, in-flight requests get this long to finish. */
@@ -53,6 +62,9 @@ export const CONFIG_VARIABLES = [
   'KBC_URL',
   'S3_ENDPOINT',
   'S3_FORCE_PATH_STYLE',
+  'AZURE_BLOB_ENDPOINT',
+  'GCS_ENDPOINT',
+  'LOCAL_FILE_PROVIDER',
   'LOCAL_STORAGE_DIR',
   'LOCAL_STORAGE_TOKEN',
   'LOCAL_S3_PORT',
@@ -64,6 +76,7 @@ export const CONFIG_VARIABLES = [
   'UPLOAD_PART_BYTES',
   'UPLOAD_QUEUE_SIZE',
   'IDLE_TIMEOUT_SECONDS',
+  'PUBLIC_URL',
   'DRAIN_SECONDS',
   'JSON_SAMPLE_RECORDS',
   'JSON_SAMPLE_BYTES',
@@ -136,6 +149,9 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: Co
     kbcUrl,
     s3Endpoint: url('S3_ENDPOINT'),
     s3ForcePathStyle: boolean('S3_FORCE_PATH_STYLE', false),
+    azureBlobEndpoint: url('AZURE_BLOB_ENDPOINT'),
+    gcsEndpoint: url('GCS_ENDPOINT'),
+    localFileProvider: readLocalFileProvider(read('LOCAL_FILE_PROVIDER'), mode, problems),
     localStorageDir: read('LOCAL_STORAGE_DIR') ?? '.local-storage',
     localStorageToken,
     localS3Port: integer('LOCAL_S3_PORT', port === 0 ? 0 : port + 1, 0, 65535),
@@ -146,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaults: Co
     maxConcurrentUploads: integer('MAX_CONCURRENT_UPLOADS', 32, 1, 10_000),
     uploadPartBytes: integer('UPLOAD_PART_BYTES', 5 * MIB, 5 * MIB, 5 * 1024 * MIB),
     uploadQueueSize: integer('UPLOAD_QUEUE_SIZE', 2, 1, 64),
+    publicUrl: url('PUBLIC_URL'),
     idleTimeoutSeconds: integer('IDLE_TIMEOUT_SECONDS', 60, 1, 3600),
     drainSeconds: integer('DRAIN_SECONDS', 280, 0, 3600),
     jsonSampleRecords: integer('JSON_SAMPLE_RECORDS', 1000, 1, 1_000_000),
@@ -170,4 +187,19 @@ function readFaultPlan(raw: string | undefined, mode: Mode, problems: string[]):
     problems.push(`LOCAL_FAULTS is invalid: ${err.problems.join('; ')}`);
     return undefined;
   }
+}
+
+/** LOCAL_FILE_PROVIDER: aws (s3rver), azure (Azurite) or gcp (the GCS API stand-in); local mode only. */
+function readLocalFileProvider(raw: string | undefined, mode: Mode, problems: string[]): LocalFileProvider {
+  if (raw === undefined) return 'aws';
+  const value = raw.toLowerCase();
+  if (mode === 'remote') {
+    problems.push(
+      'LOCAL_FILE_PROVIDER works only in local mode (without KBC_URL); remote stacks name their provider',
+    );
+    return 'aws';
+  }
+  if (value === 'aws' || value === 'azure' || value === 'gcp') return value;
+  problems.push(`LOCAL_FILE_PROVIDER must be aws, azure or gcp, got "${raw}"`);
+  return 'aws';
 }

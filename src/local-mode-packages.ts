@@ -1,6 +1,7 @@
 // Which npm packages only local mode (the Storage stand-in) needs, and recognising that they are not
 // installed. They are devDependencies, so the production image (`npm ci --omit=dev`) leaves them out;
-// test/deploy/dependencies.test.ts keeps them out of `dependencies`. Imports nothing.
+// test/deploy/dependencies.test.ts keeps them out of `dependencies`.
+import { StartupFailure } from './startup-failure.js';
 
 /** Packages only the local stand-in loads; never in `dependencies`, never imported by remote-mode code. */
 export const LOCAL_MODE_PACKAGES: readonly string[] = ['@duckdb/node-api', 's3rver', 'azurite'];
@@ -9,13 +10,13 @@ export const LOCAL_MODE_NOT_INSTALLED =
   "local mode isn't installed in this image: set KBC_URL, or run from a full install";
 
 /** Starting local mode found one of LOCAL_MODE_PACKAGES missing (a production-only install). */
-export class LocalModeNotInstalledError extends Error {
+export class LocalModeNotInstalledError extends StartupFailure {
+  override name = 'LocalModeNotInstalledError';
   constructor(
     readonly missingPackage: string,
     options?: { cause?: unknown },
   ) {
     super(LOCAL_MODE_NOT_INSTALLED, options);
-    this.name = 'LocalModeNotInstalledError';
   }
 }
 

@@ -8,15 +8,16 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { isEntryPoint, loadConfigOrExit, onStopSignals, startOrExit } from './entry-point.js';
+import { createFileStores } from './file-stores/file-store-for.js';
 import { answerClientError } from './http/client-error.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
+import { deferContinue } from './http/expect-continue.js';
 import { createUploadSlots } from './http/upload-slots.js';
 import { LocalModeNotInstalledError, missingLocalModePackage } from './local-mode-packages.js';
 import type { FaultInjector } from './local-storage/faults/fault-injector.js';
 import type { LocalStorage } from './local-storage/local-storage.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, createStdoutDestination, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { createS3ClientFor } from './s3/s3-client-for.js';
 import { toListenError } from './startup-failure.js';
 import { createStorageClient, type StorageClientDeps } from './storage-api/storage-client.js';
 import { DEFAULT_JOB_SEARCH, type JobSearchSettings } from './write-table/find-started-job.js';
@@ -87,12 +88,18 @@ export async function startService(
       metrics,
       drainDeadline: drain.deadline,
       storage,
-      s3ClientFor: createS3ClientFor(
-        local
-          ? { endpoint: local.s3Endpoint, forcePathStyle: true }
-          : { endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle },
-      ),
+      fileStores: createFileStores({
+        settings: { partBytes: config.uploadPartBytes, queueSize: config.uploadQueueSize },
+        // Local mode points the store of its one provider at the embedded file storage.
+        s3:
+          local?.fileProvider === 'aws'
+            ? { endpoint: local.fileEndpoint, forcePathStyle: true }
+            : { endpoint: config.s3Endpoint, forcePathStyle: config.s3ForcePathStyle },
+        azureBlobEndpoint: local?.fileProvider === 'azure' ? local.fileEndpoint : config.azureBlobEndpoint,
+        gcsEndpoint: local?.fileProvider === 'gcp' ? local.fileEndpoint : config.gcsEndpoint,
+      }),
       uploadSlots: createUploadSlots(config.maxConcurrentUploads),
+      publicUrl: config.publicUrl,
       logger,
       jobPoll: overrides.jobPoll ?? DEFAULT_JOB_POLL,
       jobSearch: overrides.jobSearch ?? DEFAULT_JOB_SEARCH,
@@ -167,6 +174,7 @@ async function startLocalMode(
     s3Port: config.localS3Port,
     s3Host: '127.0.0.1',
     duckdbMemoryLimit: config.localDuckdbMemory,
+    fileProvider: config.localFileProvider,
     logger: logger.child({ component: 'local-storage' }),
     faults,
   });
@@ -190,10 +198,14 @@ async function listen(
       // Node enforces the header timeout only on this check interval (default 30 s).
       connectionsCheckingInterval: Math.min(30_000, Math.max(100, headersTimeoutMs / 4)),
       keepAliveTimeout: 75_000,
+      // Node would answer a missing Host with a bodiless 400; app.ts refuses it with the JSON error.
+      requireHostHeader: false,
     },
   }) as Server;
   // Requests Node rejects before routing (bad framing, huge headers) still get a JSON error body.
   server.on('clientError', answerClientError);
+  // No 100 Continue before the upload routes' checks passed (they send it as they start reading).
+  deferContinue(server);
   // Rejects on 'error' before 'listening'; either way no listener of its own stays attached.
   try {
     await once(server, 'listening');
@@ -203,12 +215,19 @@ async function listen(
   return server;
 }
 
+const FILE_STORAGE_NAMES = {
+  aws: 'S3 (embedded s3rver)',
+  azure: 'Azure Blob Storage (embedded Azurite)',
+  gcp: 'Google Cloud Storage (embedded GCS API stand-in)',
+} as const;
+
 function printBanner(config: Config, service: RunningService): void {
   if (config.mode !== 'local') return;
   const lines = [
     '',
     `Table Importer (local mode) on ${service.url}`,
     `  Storage API stand-in: ${service.url}/v2/storage   token: ${config.localStorageToken}`,
+    `  Files: ${FILE_STORAGE_NAMES[config.localFileProvider]} (LOCAL_FILE_PROVIDER=${config.localFileProvider})`,
     `  Data: ${config.localStorageDir}/`,
     '',
     '  Try it:',
@@ -219,23 +238,31 @@ function printBanner(config: Config, service: RunningService): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function main(): Promise<void> {
-  const config = loadConfigOrExit(process.env);
-  const logger = createLogger(config.logLevel);
-  const service = await startService(config, logger, { processMetrics: true }).catch(exitIfLocalModeMissing);
-  // Before announcing the service: whoever reacts to the announcement may signal at once.
-  installShutdownSignals(service, config, logger);
-  logger.info({ url: service.url, mode: config.mode }, 'table importer listening');
-  printBanner(config, service);
+/**
+ * The AWS SDK prints "NodeVersionSupportWarning: … will require node >=22" once per process on
+ * Node 20, which we support: users cannot act on it. The SDK's own switch turns off exactly that
+ * notice (not other warnings); an explicit setting in the environment still wins.
+ */
+function silenceSdkNodeVersionNotice(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
-/** A production install started without KBC_URL: one line on stderr and exit 1, no stack trace. */
-function exitIfLocalModeMissing(err: unknown): never {
-  if (err instanceof LocalModeNotInstalledError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  }
-  throw err;
+async function main(): Promise<void> {
+  silenceSdkNodeVersionNotice();
+  const config = loadConfigOrExit(process.env);
+  const logger = createLogger(config.logLevel, createStdoutDestination(process.stdout.isTTY === true));
+  const service = await startService(config, logger, { processMetrics: true });
+  // Before announcing the service: whoever reacts to the announcement may signal at once.
+  installShutdownSignals(service, config, logger);
+  logger.info(
+    {
+      url: service.url,
+      mode: config.mode,
+      ...(config.mode === 'local' ? { fileProvider: config.localFileProvider } : {}),
+    },
+    'table importer listening',
+  );
+  printBanner(config, service);
 }
 
 /**

@@ -4,6 +4,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config.js';
+import { JSON_MEDIA_TYPES } from '../src/write-table/json/json-body-type.js';
+import { RAW_CSV_MEDIA_TYPES } from '../src/write-table/receive-body.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CODE = /importer\.[A-Za-z0-9]+/g;
@@ -109,8 +111,20 @@ describe('README.md', () => {
     ).toEqual([]);
   });
 
-  it('gives every importer.* code a row in the error code table', () => {
-    const tabled = tableUnder(readme, 'Errors', 'code').map((row) => row[0]?.replaceAll('`', ''));
+  it('gives every importer.* code a row in the error code table or the warnings table', () => {
+    const tabled = [...tableUnder(readme, 'Errors', 'code'), ...tableUnder(readme, 'Results', 'warning')].map(
+      (row) => row[0]?.replaceAll('`', ''),
+    );
     expect(tabled.sort()).toEqual([...new Set(readme.match(CODE) ?? [])].sort());
+  });
+
+  it('lists exactly the raw CSV and JSON content types the code accepts', () => {
+    const listed = (prefix: string) => {
+      const line = readme.split('\n').find((l) => l.startsWith(prefix));
+      if (!line) throw new Error(`README has no line starting "${prefix}"`);
+      return [...line.matchAll(/`([a-z]+\/[a-z0-9.+-]+)`/g)].map((m) => m[1]);
+    };
+    expect(listed('Accepted raw CSV types:')).toEqual(RAW_CSV_MEDIA_TYPES);
+    expect(listed('Accepted JSON types:')).toEqual(JSON_MEDIA_TYPES);
   });
 });

@@ -1,11 +1,12 @@
-// The local Storage stand-in's own load speed and memory (local mode, one process): a CSV of N
-// rows × 60 bytes uploaded once to the embedded S3, then import-async full loads timed from the
-// POST until GET jobs answers success (polled every 10 ms), with the process's CPU seconds; and the
-// peak RSS of the whole process while a large CSV goes through POST /write-table and its job.
+// The local Storage stand-in's own load speed and memory (local mode, one process, provider aws):
+// a CSV of N rows × 60 bytes uploaded once to the embedded S3, then import-async full loads timed
+// from the POST until GET jobs answers success (polled every 10 ms), with the process's CPU
+// seconds; and the peak RSS of the whole process while a large CSV goes through POST /write-table
+// and its job.
 import { Upload } from '@aws-sdk/lib-storage';
-import { createS3ClientFor } from '../../src/s3/s3-client-for.js';
+import { createS3ClientFor } from '../../src/file-stores/s3-client-for.js';
+import { s3UploadParams } from '../../src/file-stores/s3-file-store.js';
 import type { StorageJob } from '../../src/storage-api/storage-types.js';
-import { s3UploadParams } from '../../src/write-table/upload-to-s3.js';
 import { CSV_HEADER, DEFAULT_ROW_BYTES, generateCsv, planCsv } from '../generate-csv.js';
 import { readCpuSeconds, readMachineBusySeconds, readRssMiB, sampleRss } from '../proc-stats.js';
 import { type ServiceOptions, type ServiceProcess, startService } from '../service-process.js';
@@ -50,7 +51,7 @@ export async function measureLocalImport(
   runs: number,
   log: (line: string) => void,
 ): Promise<LocalImportResult> {
-  const service = await startService({ ...serviceOptions, topology: 'local' });
+  const service = await startService({ ...serviceOptions, topology: 'local', provider: 'aws' });
   try {
     const shape = { totalBytes: CSV_HEADER.length + rows * ROW_BYTES, rowBytes: ROW_BYTES };
     if (planCsv(shape).rowsCount !== rows) throw new Error(`the generated CSV does not have ${rows} rows`);
@@ -102,7 +103,7 @@ export async function measureLocalPeakRss(
   serviceOptions: ServiceOptions,
   bytes: number,
 ): Promise<LocalPeakRssResult> {
-  const service = await startService({ ...serviceOptions, topology: 'local' });
+  const service = await startService({ ...serviceOptions, topology: 'local', provider: 'aws' });
   try {
     const upload = async (size: number) => {
       const shape = { totalBytes: size, rowBytes: DEFAULT_ROW_BYTES };

@@ -128,6 +128,7 @@ async function runDirect(service: ServiceProcess, settings: ThroughputSettings):
       storageUrl: service.storageUrl,
       token: service.token,
       s3Endpoint: service.s3Endpoint,
+      provider: service.provider,
       partBytes: settings.partBytes,
       queueSize: settings.queueSize,
     }),

@@ -1,14 +1,17 @@
 // The door every upload route (write-table, upload-file) passes: a declared Content-Length over
-// the limit is refused before any byte is read, then an upload slot is taken (503 beyond
-// MAX_CONCURRENT_UPLOADS) and counted as in flight until release() — which the route calls once
-// the bytes are in S3, and which runs at the latest when the request's work settles. Then the work
-// runs, answered as JSON or as a progress stream.
+// the limit is refused before any byte is read, and so is a request while every upload slot is
+// taken (503). The slot itself is claimed only when the file's bytes start (claimSlot(), from the
+// body reader): a client still sending its form fields — or trickling them with a fake token —
+// holds no slot. It counts as in flight until release(), which the route calls once the bytes are
+// in S3 and which runs at the latest when the work settles. Answered as JSON or a progress stream.
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { fileTooLarge } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { BodyAdmission } from '../write-table/receive-body.js';
 import type { AppEnv, RequestFacts } from './app-env.js';
+import { sendContinue } from './expect-continue.js';
 import {
   DEFAULT_PROGRESS_HEARTBEAT_MS,
   type ProgressOutcome,
@@ -21,7 +24,7 @@ import type { UploadSlots } from './upload-slots.js';
 /** Room for multipart boundaries and fields on top of the file itself. */
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
 
-export interface AdmittedUpload {
+export interface AdmittedUpload extends BodyAdmission {
   incoming: IncomingMessage;
   runId: string | undefined;
   clientSignal: AbortSignal;
@@ -52,17 +55,24 @@ function admitUpload(
   }
   const incoming = c.env?.incoming;
   if (!incoming) throw new Error('upload routes need the Node.js HTTP adapter (c.env.incoming)');
-  const releaseSlot = deps.uploadSlots.acquire();
-  deps.metrics.uploadsInFlight.inc();
+  deps.uploadSlots.check();
+  let releaseSlot: (() => void) | undefined;
   let released = false;
   return {
     incoming,
     runId: c.req.header('x-kbc-runid'),
     clientSignal: c.req.raw.signal,
     facts: c.get('facts'),
+    sendContinue: () => sendContinue(incoming, c.env.outgoing),
+    claimSlot() {
+      if (releaseSlot || released) return;
+      releaseSlot = deps.uploadSlots.acquire();
+      deps.metrics.uploadsInFlight.inc();
+    },
     release() {
       if (released) return;
       released = true;
+      if (!releaseSlot) return;
       deps.metrics.uploadsInFlight.dec();
       releaseSlot();
     },

@@ -9,6 +9,8 @@ export interface RequestFacts {
   bytes?: number;
   outcome?: string;
   errorCode?: string;
+  /** 5xx only: the error's message, which names an upstream failure's cause. */
+  errorMessage?: string;
 }
 
 export type AppEnv = {

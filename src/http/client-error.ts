@@ -32,7 +32,7 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
     return;
   }
   const [status, reason, code, message] = ANSWERS[err.code ?? ''] ?? MALFORMED;
-  const body = JSON.stringify({ status: 'error', error: message, code });
+  const body = `${JSON.stringify({ status: 'error', error: message, code })}\n`;
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

@@ -1,9 +1,12 @@
 // Renders any failure as the error body of PRODUCT.md §2.1, for app.onError and for the final
 // `error` event of a progress stream alike. Unknown errors are logged with their stack and answered
-// with a generic 500; their message is never echoed.
+// with a generic 500; their message is never echoed. Echoed values are capped, tokens blanked.
+import type { Context } from 'hono';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { RequestFacts } from './app-env.js';
+import type { AppEnv, RequestFacts } from './app-env.js';
+import { echoMessage, echoValue, redact } from './echo-limits.js';
+import { offeredTokens } from './request-token.js';
 
 export interface RenderedError {
   status: number;
@@ -18,6 +21,19 @@ export interface ErrorContext {
   method: string;
   path: string;
   facts?: RequestFacts;
+  /** Values the request offered as a token: blanked out of anything answered. */
+  secrets?: readonly string[];
+}
+
+export function errorContextOf(c: Context<AppEnv>, logger: Logger): ErrorContext {
+  return {
+    logger,
+    requestId: c.get('requestId'),
+    method: c.req.method,
+    path: c.req.path,
+    facts: c.get('facts'),
+    secrets: offeredTokens((name) => c.req.header(name), new URL(c.req.url).searchParams),
+  };
 }
 
 export function errorBody(code: string, message: string) {
@@ -26,18 +42,39 @@ export function errorBody(code: string, message: string) {
 
 export function renderError(err: unknown, context: ErrorContext): RenderedError {
   if (err instanceof AppError) {
-    if (context.facts) context.facts.errorCode = err.code;
+    if (context.facts) {
+      context.facts.errorCode = err.code;
+      // Upstream failures: the request log says why (the message names the cause, never a secret).
+      if (err.status >= 500) context.facts.errorMessage = err.message;
+    }
     const { retryAfterSeconds, ...details } = err.details;
+    const secrets = context.secrets ?? [];
     return {
       status: err.status,
-      body: { ...errorBody(err.code, err.message), ...details },
+      body: {
+        ...errorBody(err.code, echoMessage(err.message, secrets)),
+        ...(echoValue(details, secrets) as Record<string, unknown>),
+      },
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     };
   }
   context.logger.error(
-    { err, requestId: context.requestId, method: context.method, path: context.path },
+    {
+      err: loggable(err, context.secrets ?? []),
+      requestId: context.requestId,
+      method: context.method,
+      path: context.path,
+    },
     'unhandled error',
   );
   if (context.facts) context.facts.errorCode = 'importer.internalError';
   return { status: 500, body: errorBody('importer.internalError', 'Internal server error') };
+}
+
+/** A foreign error as it may be logged: its text with any offered token blanked out. */
+function loggable(err: unknown, secrets: readonly string[]): unknown {
+  if (!(err instanceof Error) || secrets.length === 0) return err;
+  const text = `${err.message}\n${err.stack ?? ''}`;
+  if (!secrets.some((secret) => text.includes(secret))) return err;
+  return { type: err.name, message: redact(err.message, secrets), stack: redact(err.stack ?? '', secrets) };
 }

@@ -1,10 +1,7 @@
-// Absolute URLs of the importer itself, as its caller reached it (e.g. the Location of a 202).
-// Behind a TLS-terminating proxy (Fly) the scheme comes from X-Forwarded-Proto.
-import type { Context } from 'hono';
+// URLs of the importer itself that it hands out (the Location of a 202): absolute from the
+// configured PUBLIC_URL, else relative to the request. Never built from the Host header or
+// X-Forwarded-* headers, which any client can set (Host: evil.example would redirect the poller).
 
-export function importerUrl(c: Context, path: string): string {
-  const url = new URL(c.req.url);
-  const forwarded = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
-  const protocol = forwarded === 'https' || forwarded === 'http' ? `${forwarded}:` : url.protocol;
-  return `${protocol}//${url.host}${path}`;
+export function importerUrl(publicUrl: string | undefined, path: string): string {
+  return publicUrl ? `${publicUrl}${path}` : path;
 }

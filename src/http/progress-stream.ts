@@ -4,7 +4,7 @@
 import type { Context } from 'hono';
 import type { Logger } from '../logger.js';
 import type { AppEnv } from './app-env.js';
-import { renderError } from './error-body.js';
+import { errorContextOf, renderError } from './error-body.js';
 
 export interface ProgressSink {
   uploaded(bytes: number): void;
@@ -76,13 +76,7 @@ export function respondWithProgress(
   const done = options.run(progress).then(
     (outcome) => send({ event: 'result', ...outcome.body }),
     (err: unknown) => {
-      const rendered = renderError(err, {
-        logger: options.logger,
-        requestId: c.get('requestId'),
-        method: c.req.method,
-        path: c.req.path,
-        facts: c.get('facts'),
-      });
+      const rendered = renderError(err, errorContextOf(c, options.logger));
       send({
         event: 'error',
         ...rendered.body,

@@ -11,6 +11,8 @@ import { renderWriteTableOutcome, type WriteTableOutcome } from '../write-table/
 
 export interface GetJobDeps {
   storage: StorageClient;
+  /** PUBLIC_URL: the base of absolute Location headers; undefined = relative ones. */
+  publicUrl?: string | undefined;
 }
 
 export function createGetJobHandler(deps: GetJobDeps) {
@@ -32,7 +34,7 @@ export function createGetJobHandler(deps: GetJobDeps) {
       file: await describeFile(session, job),
       job,
     });
-    if (rendered.status === 202) c.header('Location', importerUrl(c, `/jobs/${job.id}`));
+    if (rendered.status === 202) c.header('Location', importerUrl(deps.publicUrl, `/jobs/${job.id}`));
     return c.json(rendered.body, rendered.status);
   };
 }

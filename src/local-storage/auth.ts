@@ -65,7 +65,9 @@ export function authenticateRequest(registry: TokenRegistry): MiddlewareHandler<
 
 export function hasBucketAccess(token: ResolvedToken, bucketId: string, level: BucketPermission): boolean {
   if (token.isMasterToken) return true;
-  const granted = token.bucketPermissions[bucketId];
+  const granted = Object.hasOwn(token.bucketPermissions, bucketId)
+    ? token.bucketPermissions[bucketId]
+    : undefined;
   return granted !== undefined && PERMISSION_RANK[granted] >= PERMISSION_RANK[level];
 }
 

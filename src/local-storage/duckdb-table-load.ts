@@ -145,18 +145,22 @@ export async function upsertRows(
   await connection.run('DROP TABLE load_rows');
 }
 
-/** dataSizeBytes: the UTF-8 byte lengths of all values summed (`_timestamp` excluded). */
+/**
+ * dataSizeBytes: the UTF-8 byte lengths of all values summed (`_timestamp` excluded). One sum per
+ * column, added up here: a single `a + b + …` expression hits DuckDB's expression depth limit (1000).
+ */
 export async function readTableStats(
   connection: DuckDBConnection,
   table: string,
   columns: readonly string[],
 ): Promise<TableStats> {
-  const byteLengths = columns.map((column) => `coalesce(strlen(${quoteIdentifier(column)}), 0)`);
+  const columnBytes = columns.map((column) => `coalesce(sum(strlen(${quoteIdentifier(column)})), 0)::BIGINT`);
   const reader = await connection.runAndReadAll(
-    `SELECT count(*)::BIGINT, coalesce(sum(${byteLengths.join(' + ')}), 0)::BIGINT FROM ${quoteIdentifier(table)}`,
+    `SELECT count(*)::BIGINT${columnBytes.map((sum) => `, ${sum}`).join('')} FROM ${quoteIdentifier(table)}`,
   );
-  const [rowsCount, dataSizeBytes] = reader.getRows()[0] ?? [];
-  return { rowsCount: Number(rowsCount ?? 0), dataSizeBytes: Number(dataSizeBytes ?? 0) };
+  const [rowsCount, ...bytes] = reader.getRows()[0] ?? [];
+  const dataSizeBytes = bytes.reduce<number>((total, value) => total + Number(value ?? 0), 0);
+  return { rowsCount: Number(rowsCount ?? 0), dataSizeBytes };
 }
 
 /** The table's columns in table order without `_timestamp`; undefined when there is no such table. */

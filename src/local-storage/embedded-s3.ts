@@ -1,7 +1,8 @@
-// The embedded S3 of the local Storage stand-in: an s3rver on its own port with one bucket whose
-// objects live under `<dataDir>/s3`. The stand-in reads uploads back straight from s3rver's store,
+// The embedded S3 of the local Storage stand-in: an s3rver on a loopback port with one bucket whose
+// objects live under `<dataDir>/s3`, reachable only through the signature-checking gate
+// (s3-gate.ts) on the advertised port. The stand-in reads uploads back straight from s3rver's store,
 // as Storage reads its own bucket: an S3 request per read would add 10–20 ms to every import job.
-// It hands out no credentials and knows nothing about Storage files; routes/files.ts does that.
+// It issues credentials scoped to one key; which key belongs to which file is routes/files.ts's.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -12,9 +13,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
 import { toListenError } from '../startup-failure.js';
-
-/** s3rver rejects unknown access key ids and checks no signatures; this is its built-in key id. */
-export const EMBEDDED_S3_ACCESS_KEY_ID = 'S3RVER';
+import { issueS3Credentials, type S3Credentials } from './s3-credentials.js';
+import { startS3Gate } from './s3-gate.js';
 
 export interface EmbeddedS3Object {
   body: Readable;
@@ -25,6 +25,8 @@ export interface EmbeddedS3 {
   endpoint: string;
   bucket: string;
   region: string;
+  /** Credentials that may write (and read) only `key`, until `expiresAt`. */
+  issueCredentials(key: string, expiresAt: Date): S3Credentials;
   /** Copies an object to `destination`; undefined when the object does not exist. */
   downloadObject(key: string, destination: string): Promise<{ sizeBytes: number } | undefined>;
   /** Opens an object for streaming; undefined when it does not exist. */
@@ -42,21 +44,38 @@ export interface EmbeddedS3Options {
   port: number;
   bucket?: string;
   region?: string;
+  /** Signs the credentials it issues; keep it stable across restarts (issued ones stay valid). */
+  signingSecret: string;
 }
 
 export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<EmbeddedS3> {
   const bucket = options.bucket ?? 'kbc-local-files';
   const region = options.region ?? 'us-east-1';
   await mkdir(options.directory, { recursive: true });
+  // Never reachable from outside: only the gate talks to it.
   const server = new S3rver({
-    address: options.host,
-    port: options.port,
+    address: '127.0.0.1',
+    port: 0,
     directory: options.directory,
     silent: true,
+    vhostBuckets: false,
     configureBuckets: [{ name: bucket }],
   });
-  const address = await listen(server, options.host, options.port);
-  const endpoint = `http://${advertisedHost(options.host)}:${address.port}`;
+  const address = await listen(server, '127.0.0.1', 0);
+  let gate: Awaited<ReturnType<typeof startS3Gate>>;
+  try {
+    gate = await startS3Gate({
+      host: options.host,
+      port: options.port,
+      bucket,
+      upstream: { host: '127.0.0.1', port: address.port },
+      signingSecret: options.signingSecret,
+    });
+  } catch (err) {
+    await server.close();
+    throw toListenError(err, 's3', options.host, options.port);
+  }
+  const endpoint = `http://${advertisedHost(options.host)}:${gate.port}`;
 
   const openObject = async (key: string): Promise<EmbeddedS3Object | undefined> => {
     const object = await server.store.getObject(bucket, key);
@@ -67,6 +86,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     endpoint,
     bucket,
     region,
+    issueCredentials: (key, expiresAt) => issueS3Credentials(options.signingSecret, { key, expiresAt }),
     openObject,
     async downloadObject(key, destination) {
       const object = await openObject(key);
@@ -94,9 +114,14 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
       return { sizeBytes: (await stat(objectPath)).size };
     },
     async deleteObject(key) {
-      await server.store.deleteObject(bucket, key);
+      // A file prepared but never uploaded has no object (nor its directory, which s3rver's
+      // clean-up then fails to read): deleting it still succeeds, as on Storage (contract §13.1).
+      await server.store.deleteObject(bucket, key).catch((err: { code?: string }) => {
+        if (err?.code !== 'ENOENT') throw err;
+      });
     },
     async close() {
+      await gate.close();
       await server.close();
     },
   };

@@ -10,26 +10,33 @@ import { DEFAULT_DUCKDB_MEMORY } from '../config.js';
 import type { Logger } from '../logger.js';
 import { toListenError } from '../startup-failure.js';
 import { createTokenRegistry, type LocalStorageToken } from './auth.js';
-import { type EmbeddedS3, startEmbeddedS3 } from './embedded-s3.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
 import type { FaultInjector } from './faults/fault-injector.js';
 import { startFaultLayer } from './faults/fault-layer.js';
+import {
+  type LocalFileProvider,
+  type LocalFileStorage,
+  startLocalFileStorage,
+} from './files/local-file-storage.js';
 import { createJobRunner, markInterruptedJobs } from './job-runner.js';
 import { openMetadataStore } from './metadata-store.js';
 import { createStorageApp } from './storage-app.js';
 import { MOUNT_PATH } from './storage-response.js';
-import { createTableJobs, reconcileInterruptedJobs } from './table-jobs.js';
+import { createTableJobs, reconcileInterruptedJobs, recoverCommittedJobs } from './table-jobs.js';
 import { openTableStore, type TableStore } from './table-store.js';
 
 export type { BucketPermission, LocalStorageToken } from './auth.js';
 
 export interface LocalStorageOptions {
-  /** Everything persists here: metadata.json, tables.duckdb, s3/ (objects), tmp/ (scratch). */
+  /** Everything persists here: metadata.json, tables.duckdb, s3/ | azurite/ | gcs/ (objects), tmp/. */
   dataDir: string;
+  /** The embedded file storage files/prepare answers for: s3rver (default), Azurite or the GCS stand-in. */
+  fileProvider?: LocalFileProvider;
   /** At least one master token; extra tokens may carry per-bucket permissions. */
   tokens: LocalStorageToken[];
-  /** Port of the embedded S3; 0 picks a free one. */
+  /** Port of the embedded file storage (S3, Azurite or GCS stand-in); 0 picks a free one. */
   s3Port: number;
-  /** Address the embedded S3 binds to and advertises; default 127.0.0.1. */
+  /** Address the embedded file storage binds to and advertises; default 127.0.0.1. */
   s3Host?: string;
   /** DuckDB memory_limit (e.g. `512MB`), default DEFAULT_DUCKDB_MEMORY; it spills to `tmp/duckdb/`. */
   duckdbMemoryLimit?: string;
@@ -45,7 +52,13 @@ export interface LocalStorageOptions {
 export interface LocalStorage {
   /** Routes relative to /v2/storage: mount with `app.route('/v2/storage', api)`. */
   api: Hono;
-  /** Where clients send their uploads (the real prepare response has no endpoint). */
+  fileProvider: LocalFileProvider;
+  /**
+   * Where clients send their uploads (the real prepare response has no endpoint): the S3 endpoint,
+   * the Blob endpoint with its account (AZURE_BLOB_ENDPOINT) or the GCS API base (GCS_ENDPOINT).
+   */
+  fileEndpoint: string;
+  /** The same as fileEndpoint (named for the default provider, aws). */
   s3Endpoint: string;
   /** Lets running jobs finish, marks queued ones interrupted, stops S3 and closes DuckDB. */
   close(): Promise<void>;
@@ -56,51 +69,64 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
   const tokens = createTokenRegistry(options.tokens);
   const tempDir = join(options.dataDir, 'tmp');
   await mkdir(options.dataDir, { recursive: true });
-  await rm(tempDir, { recursive: true, force: true });
-  await mkdir(tempDir, { recursive: true });
-
-  const metadata = await openMetadataStore({ dataDir: options.dataDir, now });
-  const cleanups: (() => Promise<void>)[] = [];
+  // Before anything else in the directory: a second process must not clean the first one's files.
+  const lock = await acquireDataDirLock(options.dataDir);
+  const cleanups: (() => Promise<void>)[] = [() => lock.release()];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch((err: unknown) => options.logger?.error({ err }, 'local storage close failed'));
     }
   };
   try {
+    await rm(tempDir, { recursive: true, force: true });
+    await mkdir(tempDir, { recursive: true });
+    const metadata = await openMetadataStore({ dataDir: options.dataDir, now });
     const tableStore: TableStore = await openTableStore({
       dbPath: join(options.dataDir, 'tables.duckdb'),
       memoryLimit: options.duckdbMemoryLimit ?? DEFAULT_DUCKDB_MEMORY,
       spillDir: join(tempDir, 'duckdb'),
     });
     cleanups.push(() => tableStore.close());
+    const recovered = await recoverCommittedJobs({ metadata, tableStore, logger: options.logger });
+    if (recovered.length > 0) {
+      options.logger?.warn({ jobIds: recovered }, 'finished jobs whose data was committed before a crash');
+    }
     const interrupted = markInterruptedJobs(metadata, now());
     if (interrupted.length > 0) {
       options.logger?.warn({ jobIds: interrupted.map((job) => job.id) }, 'marked interrupted jobs as failed');
     }
     await reconcileInterruptedJobs(interrupted, { metadata, tableStore, logger: options.logger });
+    // Every job's end is durable in metadata now; the outcomes kept for this recovery can go.
+    await metadata.save();
+    await tableStore.clearJobOutcomes();
 
-    const s3: EmbeddedS3 = await startEmbeddedS3({
-      directory: join(options.dataDir, 's3'),
+    const fileStorage: LocalFileStorage = await startLocalFileStorage({
+      provider: options.fileProvider ?? 'aws',
+      dataDir: options.dataDir,
       host: options.s3Host ?? '127.0.0.1',
       port: options.s3Port,
+      signingSecret: metadata.state.urlSigningSecret,
     });
-    cleanups.push(() => s3.close());
+    cleanups.push(() => fileStorage.close());
+    // The fault proxy forwards any HTTP: it fronts Azurite and the GCS stand-in as it fronts s3rver.
+    const ownOrigin = new URL(fileStorage.endpoint).origin;
     const faults = options.faults
       ? await startFaultLayer(options.faults, {
-          s3Endpoint: s3.endpoint,
+          s3Endpoint: ownOrigin,
           host: options.s3Host ?? '127.0.0.1',
           logger: options.logger,
         })
       : undefined;
     if (faults) cleanups.push(() => faults.close());
+    if (faults) fileStorage.advertise(faults.s3Endpoint);
     const runner = createJobRunner({ metadata, logger: options.logger, now });
     const jobs = faults ? faults.wrapJobs(runner) : runner;
     cleanups.push(() => jobs.close());
-    const tableJobs = createTableJobs({ metadata, tableStore, s3, tempDir, now });
+    const tableJobs = createTableJobs({ metadata, tableStore, fileStorage, tempDir, now });
     const api = createStorageApp({
       metadata,
       tableStore,
-      s3,
+      fileStorage,
       jobs,
       tableJobs,
       tokens,
@@ -109,12 +135,16 @@ export async function createLocalStorage(options: LocalStorageOptions): Promise<
       now,
     });
 
+    // The last save runs before the lock is released (cleanups run in reverse).
+    cleanups.splice(1, 0, () => metadata.saveOnClose());
     let closing: Promise<void> | undefined;
     return {
       api: faults ? faults.wrapApi(api) : api,
-      s3Endpoint: faults?.s3Endpoint ?? s3.endpoint,
+      fileProvider: fileStorage.provider,
+      fileEndpoint: fileStorage.endpoint,
+      s3Endpoint: fileStorage.endpoint,
       close: () => {
-        closing ??= closeAll().then(() => metadata.save());
+        closing ??= closeAll();
         return closing;
       },
     };

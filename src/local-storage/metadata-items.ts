@@ -139,8 +139,7 @@ export function upsertMetadata(
 
 export function tableMetadataList(state: MetadataState, tableId: string): MetadataItemRecord[] {
   state.tableMetadata ??= {};
-  state.tableMetadata[tableId] ??= [];
-  return state.tableMetadata[tableId];
+  return ownEntry(state.tableMetadata, tableId, () => []);
 }
 
 export function columnMetadataList(
@@ -149,10 +148,24 @@ export function columnMetadataList(
   column: string,
 ): MetadataItemRecord[] {
   state.columnMetadata ??= {};
-  state.columnMetadata[tableId] ??= {};
-  const table = state.columnMetadata[tableId];
-  table[column] ??= [];
-  return table[column];
+  const table = ownEntry(state.columnMetadata, tableId, () => ({}));
+  return ownEntry(table, column, () => []);
+}
+
+/**
+ * `map[key]`, created when `map` has no own `key`: a column named `__proto__` or `constructor` is a
+ * plain key, never Object.prototype's property.
+ */
+function ownEntry<T>(map: Record<string, T>, key: string, create: () => T): T {
+  if (!Object.hasOwn(map, key)) {
+    Object.defineProperty(map, key, {
+      value: create(),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return map[key] as T;
 }
 
 /** Removes the item with `rawId` from `list`; Storage's 400 for a non-numeric id, 404 for an unknown one. */

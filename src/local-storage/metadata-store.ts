@@ -1,10 +1,11 @@
 // Durable metadata of the local Storage stand-in (buckets, tables, files, jobs, id counters) as one
-// JSON document under dataDir, replaced atomically (write temp, fsync, rename) on every save. Table
+// JSON document under dataDir, replaced atomically (write temp, fsync, rename, fsync the directory)
+// on every save; ids are reserved ahead in blocks, so one handed out before a crash is never reused. Table
 // rows live in DuckDB (table-store.ts), not here. A small document keeps restarts trivial and the
 // state human-readable; saves are serialised and coalesced, so callers just mutate and `await save()`.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { formatStorageTime } from './storage-response.js';
 
 export type JobStatus = 'waiting' | 'processing' | 'success' | 'error';
@@ -90,6 +91,12 @@ export interface MetadataState {
   urlSigningSecret: string;
   lastFileId: number;
   lastJobId: number;
+  /**
+   * Ids up to these may have been handed out: every save holds a reservation above the last id,
+   * and a start after a crash continues above it. A clean close lowers them to the last ids.
+   */
+  reservedFileId?: number;
+  reservedJobId?: number;
   buckets: Record<string, BucketRecord>;
   tables: Record<string, TableRecord>;
   files: Record<string, FileRecord>;
@@ -114,7 +121,12 @@ export interface MetadataStore {
   nextFileId(): number;
   nextJobId(): number;
   save(): Promise<void>;
+  /** The last save of a clean shutdown: releases the unused id reservations. */
+  saveOnClose(): Promise<void>;
 }
+
+/** Ids reserved ahead of the last one handed out; after a crash at most this many are skipped. */
+export const ID_RESERVATION_BLOCK = 100;
 
 const FILE_NAME = 'metadata.json';
 
@@ -125,14 +137,30 @@ export async function openMetadataStore(options: {
   await mkdir(options.dataDir, { recursive: true });
   const path = join(options.dataDir, FILE_NAME);
   const state = (await readState(path)) ?? createEmptyState((options.now ?? (() => new Date()))());
+  // A crash may have handed out ids above the last ones saved, never above the reservation.
+  state.lastFileId = Math.max(state.lastFileId, state.reservedFileId ?? 0);
+  state.lastJobId = Math.max(state.lastJobId, state.reservedJobId ?? 0);
   let queued: Promise<void> | undefined;
   let tail: Promise<void> = Promise.resolve();
   let tempCounter = 0;
 
   const store: MetadataStore = {
     state,
-    nextFileId: () => ++state.lastFileId,
-    nextJobId: () => ++state.lastJobId,
+    nextFileId() {
+      const id = ++state.lastFileId;
+      if (id > (state.reservedFileId ?? 0)) state.reservedFileId = id + ID_RESERVATION_BLOCK;
+      return id;
+    },
+    nextJobId() {
+      const id = ++state.lastJobId;
+      if (id > (state.reservedJobId ?? 0)) state.reservedJobId = id + ID_RESERVATION_BLOCK;
+      return id;
+    },
+    saveOnClose() {
+      state.reservedFileId = state.lastFileId;
+      state.reservedJobId = state.lastJobId;
+      return store.save();
+    },
     save() {
       if (queued) return queued;
       const write = tail
@@ -161,11 +189,27 @@ async function readState(path: string): Promise<MetadataState | undefined> {
   }
   const parsed = JSON.parse(text) as MetadataState;
   if (parsed.version !== 1) throw new Error(`Unsupported local Storage metadata version in ${path}`);
-  return parsed;
+  return withIdMaps(parsed);
+}
+
+/**
+ * The id maps without a prototype: an id such as `__proto__`, `constructor` or `toString` is just a
+ * missing key, never Object.prototype's property (a phantom bucket) nor a prototype assignment.
+ */
+function withIdMaps(state: MetadataState): MetadataState {
+  const idMap = <T>(entries: Record<string, T>): Record<string, T> =>
+    Object.assign(Object.create(null) as Record<string, T>, entries);
+  return {
+    ...state,
+    buckets: idMap(state.buckets),
+    tables: idMap(state.tables),
+    files: idMap(state.files),
+    jobs: idMap(state.jobs),
+  };
 }
 
 function createEmptyState(now: Date): MetadataState {
-  return {
+  return withIdMaps({
     version: 1,
     projectCreated: formatStorageTime(now),
     urlSigningSecret: randomBytes(32).toString('hex'),
@@ -175,7 +219,7 @@ function createEmptyState(now: Date): MetadataState {
     tables: {},
     files: {},
     jobs: {},
-  };
+  });
 }
 
 async function writeAtomically(path: string, tempPath: string, content: string): Promise<void> {
@@ -191,5 +235,12 @@ async function writeAtomically(path: string, tempPath: string, content: string):
   } catch (err) {
     await rm(tempPath, { force: true });
     throw err;
+  }
+  // The rename itself is durable only once the directory entry is on disk.
+  const directory = await open(dirname(path), 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
   }
 }

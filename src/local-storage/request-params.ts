@@ -9,23 +9,49 @@ export type RequestParams = Record<string, unknown>;
 
 /** Parameter bodies are small; anything bigger is a client mistake (files go to S3). */
 const MAX_PARAMS_BODY_BYTES = 1024 * 1024;
+/** PHP's max_input_vars and (well below) max_input_nesting_level: Storage reads params with PHP. */
+export const MAX_PARAMS = 1000;
+export const MAX_PARAM_DEPTH = 32;
 
 export async function readRequestParams(c: Context): Promise<RequestParams> {
   const params = foldFormEntries([...new URL(c.req.url).searchParams.entries()]);
   if (c.req.method === 'GET' || c.req.method === 'HEAD') return params;
   const declaredLength = Number(c.req.header('content-length') ?? '0');
-  if (declaredLength > MAX_PARAMS_BODY_BYTES) {
-    throw new StorageError(413, 'storage.requestTooLarge', 'The request body is too large.');
-  }
+  if (declaredLength > MAX_PARAMS_BODY_BYTES) throw requestTooLarge();
   const contentType = (c.req.header('content-type') ?? '').toLowerCase();
   return { ...params, ...(await readBody(c.req.raw, contentType)) };
 }
 
+function requestTooLarge(): StorageError {
+  return new StorageError(413, 'storage.requestTooLarge', 'The request body is too large.');
+}
+
+/** The body, counted as it streams in: a chunked body has no Content-Length to check up front. */
+async function readBoundedBody(request: Request): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_PARAMS_BODY_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw requestTooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
 async function readBody(request: Request, contentType: string): Promise<RequestParams> {
+  const bytes = await readBoundedBody(request);
   if (contentType.startsWith('multipart/form-data')) {
     let form: FormData;
     try {
-      form = await request.formData();
+      const headers = { 'content-type': request.headers.get('content-type') ?? contentType };
+      form = await new Response(bytes, { headers }).formData();
     } catch {
       throw invalidBody('The multipart body could not be parsed.');
     }
@@ -33,7 +59,7 @@ async function readBody(request: Request, contentType: string): Promise<RequestP
     for (const [key, value] of form.entries()) if (typeof value === 'string') entries.push([key, value]);
     return foldFormEntries(entries);
   }
-  const text = await request.text();
+  const text = Buffer.from(bytes).toString('utf8');
   if (text.trim() === '') return {};
   if (contentType.startsWith('application/json') || contentType.includes('+json')) {
     let parsed: unknown;
@@ -54,16 +80,29 @@ function invalidBody(message: string): StorageError {
   return new StorageError(400, 'validation.failed', message);
 }
 
-/** `a[]=1&a[]=2`, `a[0]=1`, `f[0][column]=x` → nested arrays and objects, PHP style. */
+/**
+ * `a[]=1&a[]=2`, `a[0]=1`, `f[0][column]=x` → nested arrays and objects, PHP style, into
+ * prototype-free objects. At most MAX_PARAMS entries nested at most MAX_PARAM_DEPTH deep (400).
+ */
 export function foldFormEntries(entries: [string, string][]): RequestParams {
-  const root: RequestParams = {};
+  if (entries.length > MAX_PARAMS) {
+    throw invalidBody(`Too many request parameters: at most ${MAX_PARAMS} are accepted.`);
+  }
+  const root: RequestParams = Object.create(null) as RequestParams;
   for (const [rawKey, value] of entries) {
     const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(rawKey);
     if (!match?.[1]) {
       root[rawKey] = value;
       continue;
     }
-    const path = [...(match[2] ?? '').matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1] ?? '');
+    const brackets = match[2] ?? '';
+    let depth = 0;
+    for (let index = brackets.indexOf('['); index !== -1; index = brackets.indexOf('[', index + 1)) {
+      if (++depth > MAX_PARAM_DEPTH) {
+        throw invalidBody(`A request parameter is nested deeper than ${MAX_PARAM_DEPTH} levels.`);
+      }
+    }
+    const path = [...brackets.matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1] ?? '');
     setPath(root, match[1], path, value);
   }
   return compactArrays(root) as RequestParams;
@@ -79,13 +118,13 @@ function setPath(container: Container, key: string, path: string[], value: strin
   }
   let child = read(container, key);
   if (typeof child !== 'object' || child === null) {
-    child = next === '' || /^\d+$/.test(next) ? [] : {};
+    child = next === '' || /^\d+$/.test(next) ? [] : Object.create(null);
     assign(container, key, child);
   }
   if (next === '' && Array.isArray(child)) {
     if (rest.length === 0) child.push(value);
     else {
-      const holder: Record<string, unknown> = {};
+      const holder: Record<string, unknown> = Object.create(null);
       child.push(holder);
       setPath(holder, rest[0] ?? '', rest.slice(1), value);
     }
@@ -95,7 +134,8 @@ function setPath(container: Container, key: string, path: string[], value: strin
 }
 
 function read(container: Container, key: string): unknown {
-  return Array.isArray(container) ? container[Number(key)] : container[key];
+  if (Array.isArray(container)) return container[Number(key)];
+  return Object.hasOwn(container, key) ? container[key] : undefined;
 }
 
 function assign(container: Container, key: string, value: unknown): void {
@@ -108,7 +148,9 @@ function assign(container: Container, key: string, value: unknown): void {
 function compactArrays(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((item) => item !== undefined).map(compactArrays);
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compactArrays(v)]));
+    const compacted: Record<string, unknown> = Object.create(null);
+    for (const [k, v] of Object.entries(value)) compacted[k] = compactArrays(v);
+    return compacted;
   }
   return value;
 }

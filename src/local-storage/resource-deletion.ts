@@ -1,14 +1,14 @@
-// Deleting tables, buckets and files of the stand-in (contract §13.1): the DuckDB table or S3
+// Deleting tables, buckets and files of the stand-in (contract §13.1): the DuckDB table or stored
 // object, its metadata record and its table/column metadata. Callers check permissions and
 // existence first and save the metadata afterwards; sync routes and async jobs share these.
-import type { EmbeddedS3 } from './embedded-s3.js';
+import type { LocalFileStorage } from './files/local-file-storage.js';
 import type { MetadataState } from './metadata-store.js';
 import type { TableStore } from './table-store.js';
 
 export interface DeletionDeps {
   state: MetadataState;
   tableStore: TableStore;
-  s3: EmbeddedS3;
+  fileStorage: LocalFileStorage;
 }
 
 export async function dropTable(deps: DeletionDeps, tableId: string): Promise<void> {
@@ -33,6 +33,6 @@ export async function deleteBucket(deps: DeletionDeps, bucketId: string): Promis
 export async function deleteFile(deps: DeletionDeps, fileId: number): Promise<void> {
   const file = deps.state.files[String(fileId)];
   if (!file) return;
-  await deps.s3.deleteObject(file.key);
+  await deps.fileStorage.deleteObject(file.key);
   delete deps.state.files[String(fileId)];
 }

@@ -3,8 +3,13 @@
 import type { BucketRecord, FileRecord, JobRecord, MetadataState, TableRecord } from './metadata-store.js';
 import { StorageError } from './storage-error.js';
 
+/** The record under `id`, own keys only (an id like `constructor` is not a prototype property). */
+export function ownRecord<T>(map: Record<string, T>, id: string): T | undefined {
+  return Object.hasOwn(map, id) ? map[id] : undefined;
+}
+
 export function findBucket(state: MetadataState, bucketId: string): BucketRecord {
-  const bucket = state.buckets[bucketId];
+  const bucket = ownRecord(state.buckets, bucketId);
   if (!bucket) {
     throw new StorageError(
       404,
@@ -20,7 +25,7 @@ export function findTable(state: MetadataState, tableId: string): TableRecord {
   const lastDot = tableId.lastIndexOf('.');
   const bucketId = lastDot > 0 ? tableId.slice(0, lastDot) : tableId;
   findBucket(state, bucketId);
-  const table = state.tables[tableId];
+  const table = ownRecord(state.tables, tableId);
   if (!table) {
     const name = tableId.slice(lastDot + 1);
     throw new StorageError(
@@ -33,13 +38,13 @@ export function findTable(state: MetadataState, tableId: string): TableRecord {
 }
 
 export function findFile(state: MetadataState, fileId: number | string): FileRecord {
-  const file = /^\d+$/.test(String(fileId)) ? state.files[String(Number(fileId))] : undefined;
+  const file = /^\d+$/.test(String(fileId)) ? ownRecord(state.files, String(Number(fileId))) : undefined;
   if (!file) throw new StorageError(404, 'storage.files.notFound', 'File not found');
   return file;
 }
 
 export function findJob(state: MetadataState, jobId: string): JobRecord {
-  const job = /^\d+$/.test(jobId) ? state.jobs[String(Number(jobId))] : undefined;
+  const job = /^\d+$/.test(jobId) ? ownRecord(state.jobs, String(Number(jobId))) : undefined;
   if (!job) throw new StorageError(404, 'storage.jobs.notFound', `Job ${jobId} not found`);
   return job;
 }

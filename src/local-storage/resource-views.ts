@@ -77,6 +77,8 @@ export function presentTable(table: TableRecord, state: MetadataState, origin: s
 export interface FileViewOptions {
   origin: string;
   urlSigningSecret: string;
+  /** aws, azure or gcp: the embedded file storage's provider (default aws). */
+  provider?: string;
   bucket: string;
   region: string;
   now: Date;
@@ -91,7 +93,7 @@ export function presentFile(file: FileRecord, options: FileViewOptions) {
     isEncrypted: file.isEncrypted,
     name: file.name,
     url: signDownloadUrl(file.id, options),
-    provider: 'aws',
+    provider: options.provider ?? 'aws',
     region: options.region,
     sizeBytes: file.sizeBytes,
     tags: [...file.tags],

@@ -6,6 +6,7 @@ declare module 's3rver' {
 
   interface S3rverOptions {
     address?: string;
+    vhostBuckets?: boolean;
     port?: number;
     directory?: string;
     silent?: boolean;

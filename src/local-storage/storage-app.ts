@@ -3,6 +3,7 @@
 // StorageError bodies (unknown errors: logged, generic 500). Builds no stores; they come in as deps.
 import { Hono } from 'hono';
 import { authenticateRequest } from './auth.js';
+import { registerFileRefreshRoute } from './files/refresh-route.js';
 import { registerApiIndexRoute } from './routes/api-index.js';
 import { registerBranchRoutes, requireDefaultBranch } from './routes/branches.js';
 import { registerBucketRoutes } from './routes/buckets.js';
@@ -33,6 +34,7 @@ export function createStorageApp(deps: StorageDeps): Hono {
   registerTableImportRoutes(routes, deps);
   registerDataPreviewRoutes(routes, deps);
   registerFileRoutes(routes, deps);
+  registerFileRefreshRoute(routes, deps);
   registerJobRoutes(routes, deps);
   registerTableListingRoutes(routes, deps);
   registerTableExportRoutes(routes, deps);

@@ -2,7 +2,7 @@
 // local-storage.ts. Types only.
 import type { Logger } from '../logger.js';
 import type { AuthEnv, TokenRegistry } from './auth.js';
-import type { EmbeddedS3 } from './embedded-s3.js';
+import type { LocalFileStorage } from './files/local-file-storage.js';
 import type { JobRunner } from './job-runner.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { TableJobs } from './table-jobs.js';
@@ -11,7 +11,8 @@ import type { TableStore } from './table-store.js';
 export interface StorageDeps {
   metadata: MetadataStore;
   tableStore: TableStore;
-  s3: EmbeddedS3;
+  /** The embedded file storage of LOCAL_FILE_PROVIDER (s3rver, Azurite or the GCS stand-in). */
+  fileStorage: LocalFileStorage;
   jobs: JobRunner;
   tableJobs: TableJobs;
   tokens: TokenRegistry;

@@ -5,14 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
-import type { EmbeddedS3 } from './embedded-s3.js';
-import type { JobWork } from './job-runner.js';
+import type { LocalFileStorage } from './files/local-file-storage.js';
+import type { CommittedJobOutcome } from './job-outcomes.js';
+import type { JobOutcome, JobWork } from './job-runner.js';
 import type { FileRecord, JobRecord, MetadataStore, TableRecord } from './metadata-store.js';
 import { findBucket, findFile, findTable } from './resource-lookup.js';
 import { presentTable } from './resource-views.js';
 import { StorageError } from './storage-error.js';
 import { formatStorageTime } from './storage-response.js';
-import type { CsvLoadOptions, SourceFile, TableStore } from './table-store.js';
+import type { CsvLoadOptions, SourceFile, TableSchema, TableStats, TableStore } from './table-store.js';
 
 export interface TableCreateRequest {
   bucketId: string;
@@ -37,7 +38,7 @@ export interface TableJobs {
 export interface TableJobsDeps {
   metadata: MetadataStore;
   tableStore: TableStore;
-  s3: EmbeddedS3;
+  fileStorage: Pick<LocalFileStorage, 'downloadObject'>;
   tempDir: string;
   now: () => Date;
 }
@@ -53,7 +54,7 @@ export function createTableJobs(deps: TableJobsDeps): TableJobs {
     const file = findFile(metadata.state, fileId);
     const path = join(deps.tempDir, `job-${job.id}-${randomBytes(6).toString('hex')}`);
     try {
-      const downloaded = await deps.s3.downloadObject(file.key, path);
+      const downloaded = await deps.fileStorage.downloadObject(file.key, path);
       if (!downloaded) throw fileNotUploaded(file);
       const gzip = file.name.toLowerCase().endsWith('.gz');
       job.metrics = {
@@ -76,23 +77,9 @@ export function createTableJobs(deps: TableJobsDeps): TableJobs {
       findBucket(metadata.state, request.bucketId);
       if (metadata.state.tables[tableId]) throw tableAlreadyExists(request.tableName);
       return withSourceFile(job, request.fileId, async (source) => {
-        const created = await tableStore.createTable(tableId, source, request.load);
-        const time = formatStorageTime(deps.now());
-        const table: TableRecord = {
-          id: tableId,
-          bucketId: request.bucketId,
-          name: request.tableName,
-          columns: created.columns,
-          primaryKey: created.primaryKey,
-          created: time,
-          lastImportDate: time,
-          lastChangeDate: time,
-          rowsCount: created.rowsCount,
-          dataSizeBytes: created.dataSizeBytes,
-        };
-        // Saved together with the job's success by the runner: one atomic write for both.
-        metadata.state.tables[tableId] = table;
-        return { tableId, results: presentTable(table, metadata.state, request.origin) };
+        const marker = { jobId: job.id, context: { origin: request.origin } };
+        const created = await tableStore.createTable(tableId, source, request.load, marker);
+        return applyCreatedTable(metadata, tableId, request.origin, created, deps.now());
       });
     },
 
@@ -100,26 +87,104 @@ export function createTableJobs(deps: TableJobsDeps): TableJobs {
       const table = findTable(metadata.state, request.tableId);
       return withSourceFile(job, request.fileId, async (source) => {
         const current = { columns: [...table.columns], primaryKey: [...table.primaryKey] };
-        const imported = await tableStore.importIntoTable(table.id, current, source, request.load);
-        const time = formatStorageTime(deps.now());
-        table.columns = imported.columns;
-        table.rowsCount = imported.rowsCount;
-        table.dataSizeBytes = imported.dataSizeBytes;
-        table.lastImportDate = time;
-        table.lastChangeDate = time;
-        return {
-          tableId: table.id,
-          results: {
-            importedColumns: imported.importedColumns,
-            warnings: [],
-            transaction: null,
-            totalRowsCount: imported.rowsCount,
-            totalDataSizeBytes: imported.dataSizeBytes,
-          },
-        };
+        const marker = { jobId: job.id, context: {} };
+        const imported = await tableStore.importIntoTable(table.id, current, source, request.load, marker);
+        return applyImport(table, imported, deps.now());
       });
     },
   };
+}
+
+/** A created table into metadata; saved together with the job's success by the runner. */
+function applyCreatedTable(
+  metadata: MetadataStore,
+  tableId: string,
+  origin: string,
+  created: TableSchema & TableStats,
+  at: Date,
+): JobOutcome {
+  const time = formatStorageTime(at);
+  const lastDot = tableId.lastIndexOf('.');
+  const table: TableRecord = {
+    id: tableId,
+    bucketId: tableId.slice(0, lastDot),
+    name: tableId.slice(lastDot + 1),
+    columns: created.columns,
+    primaryKey: created.primaryKey,
+    created: time,
+    lastImportDate: time,
+    lastChangeDate: time,
+    rowsCount: created.rowsCount,
+    dataSizeBytes: created.dataSizeBytes,
+  };
+  metadata.state.tables[tableId] = table;
+  return { tableId, results: presentTable(table, metadata.state, origin) };
+}
+
+function applyImport(
+  table: TableRecord,
+  imported: { importedColumns: string[]; columns: string[] } & TableStats,
+  at: Date,
+): JobOutcome {
+  const time = formatStorageTime(at);
+  table.columns = imported.columns;
+  table.rowsCount = imported.rowsCount;
+  table.dataSizeBytes = imported.dataSizeBytes;
+  table.lastImportDate = time;
+  table.lastChangeDate = time;
+  return {
+    tableId: table.id,
+    results: {
+      importedColumns: imported.importedColumns,
+      warnings: [],
+      transaction: null,
+      totalRowsCount: imported.rowsCount,
+      totalDataSizeBytes: imported.dataSizeBytes,
+    },
+  };
+}
+
+/**
+ * Start-up, before unfinished jobs are marked interrupted: a job whose outcome DuckDB committed
+ * with its data succeeded, even if the process died before metadata recorded it. Such jobs are
+ * finished here (status success, the same results as without the crash); returns their ids.
+ */
+export async function recoverCommittedJobs(deps: {
+  metadata: MetadataStore;
+  tableStore: TableStore;
+  logger?: Logger;
+}): Promise<number[]> {
+  const unfinished = Object.values(deps.metadata.state.jobs).filter(
+    (job) => job.status === 'waiting' || job.status === 'processing',
+  );
+  const outcomes = await deps.tableStore.readJobOutcomes(unfinished.map((job) => job.id));
+  const recovered: number[] = [];
+  for (const job of unfinished) {
+    const outcome = outcomes.get(job.id);
+    if (!outcome) continue;
+    try {
+      const result = recoveredResult(deps.metadata, job, outcome);
+      job.status = 'success';
+      job.results = result.results;
+      job.tableId = result.tableId;
+      job.startTime ??= formatStorageTime(new Date(outcome.committedAt));
+      job.endTime = formatStorageTime(new Date(outcome.committedAt));
+      delete job.error;
+      recovered.push(job.id);
+    } catch (err) {
+      deps.logger?.warn({ err, jobId: job.id }, 'could not recover a committed job');
+    }
+  }
+  return recovered;
+}
+
+function recoveredResult(metadata: MetadataStore, job: JobRecord, outcome: CommittedJobOutcome): JobOutcome {
+  const at = new Date(outcome.committedAt);
+  const result = outcome.result as unknown as TableSchema & TableStats & { importedColumns: string[] };
+  if (job.operationName === 'tableCreate') {
+    return applyCreatedTable(metadata, job.targetTableId, String(outcome.context.origin ?? ''), result, at);
+  }
+  return applyImport(findTable(metadata.state, job.targetTableId), result, at);
 }
 
 export function tableAlreadyExists(tableName: string): StorageError {

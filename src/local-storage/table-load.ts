@@ -12,8 +12,10 @@ import {
   assertNoMissingColumns,
   columnsNotMatch,
   invalidColumnName,
+  MAX_TABLE_COLUMNS,
   resolveColumnNames,
   resolvePrimaryKey,
+  tooManyColumns,
 } from './csv/file-columns.js';
 import { writeCanonicalCsv } from './csv/write-canonical-csv.js';
 import { toDuckdbTableName } from './duckdb-sql.js';
@@ -28,6 +30,7 @@ import {
   replaceRows,
   upsertRows,
 } from './duckdb-table-load.js';
+import { type JobCommitMarker, recordJobOutcome } from './job-outcomes.js';
 import { StorageError } from './storage-error.js';
 import type { CsvLoadOptions, SourceFile, TableSchema, TableStats } from './table-store.js';
 
@@ -47,6 +50,7 @@ export async function createTableFromFile(
   tableId: string,
   file: SourceFile,
   options: CsvLoadOptions & { primaryKey: string[] },
+  marker?: JobCommitMarker,
 ): Promise<TableSchema & TableStats> {
   const { connection } = context;
   const table = toDuckdbTableName(tableId);
@@ -93,7 +97,9 @@ export async function createTableFromFile(
         throw isAlreadyExists(error) ? tableAlreadyExists(tableId) : error;
       });
       await replaceRows(connection, table, { ...fileRows, columns }, primaryKey, new Date());
-      return readTableStats(connection, table, columns);
+      const stats = await readTableStats(connection, table, columns);
+      if (marker) await recordJobOutcome(connection, marker, { columns, primaryKey, ...stats });
+      return stats;
     });
     return { columns, primaryKey, ...stats };
   });
@@ -105,6 +111,7 @@ export async function importFileIntoTable(
   current: TableSchema,
   file: SourceFile,
   options: CsvLoadOptions & { incremental: boolean },
+  marker?: JobCommitMarker,
 ): Promise<{ importedColumns: string[]; columns: string[] } & TableStats> {
   const { connection } = context;
   const table = toDuckdbTableName(tableId);
@@ -137,6 +144,7 @@ export async function importFileIntoTable(
     const known = new Set(current.columns);
     const addedColumns = importedColumns.filter((column) => !known.has(column));
     const columns = [...current.columns, ...addedColumns];
+    if (columns.length > MAX_TABLE_COLUMNS) throw tooManyColumns(columns.length);
     const rows = { ...fileRows, columns: importedColumns };
     const stats = await inTransaction(connection, async () => {
       await addStringColumns(connection, table, addedColumns);
@@ -148,7 +156,9 @@ export async function importFileIntoTable(
       } else {
         await appendRows(connection, table, rows, loadedAt);
       }
-      return readTableStats(connection, table, columns);
+      const stats = await readTableStats(connection, table, columns);
+      if (marker) await recordJobOutcome(connection, marker, { importedColumns, columns, ...stats });
+      return stats;
     });
     return { importedColumns, columns, ...stats };
   });

@@ -8,6 +8,13 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { quoteIdentifier, toDuckdbTableName } from './duckdb-sql.js';
 import { readTableColumns, readTableStats } from './duckdb-table-load.js';
 import { exportRowsToCsv, readRows } from './duckdb-table-read.js';
+import {
+  type CommittedJobOutcome,
+  clearJobOutcomes,
+  ensureJobOutcomesTable,
+  type JobCommitMarker,
+  readJobOutcomes,
+} from './job-outcomes.js';
 import type { RowFilter } from './row-filter.js';
 import { StorageError } from './storage-error.js';
 import { createTableFromFile, importFileIntoTable, tableNotFound } from './table-load.js';
@@ -42,11 +49,15 @@ export interface SourceFile {
   gzip: boolean;
 }
 export interface TableStore {
-  /** tables-async: create from the file's header (or `columns`) and load it. */
+  /**
+   * tables-async: create from the file's header (or `columns`) and load it. With a `marker`, the
+   * outcome is recorded in the same transaction (readJobOutcomes finds it after a crash).
+   */
   createTable(
     tableId: string,
     file: SourceFile,
     options: CsvLoadOptions & { primaryKey: string[] },
+    marker?: JobCommitMarker,
   ): Promise<TableSchema & TableStats>;
   /** import-async into an existing table; current = the table's schema before the import. */
   importIntoTable(
@@ -54,7 +65,12 @@ export interface TableStore {
     current: TableSchema,
     file: SourceFile,
     options: CsvLoadOptions & { incremental: boolean },
+    marker?: JobCommitMarker,
   ): Promise<{ importedColumns: string[]; columns: string[] } & TableStats>;
+  /** Outcomes committed with the data of these jobs (by job id). */
+  readJobOutcomes(jobIds: readonly number[]): Promise<Map<number, CommittedJobOutcome>>;
+  /** Forgets every recorded outcome: call once metadata durably holds every job's end. */
+  clearJobOutcomes(): Promise<void>;
   /**
    * Values as strings ('' for NULL), at most `limit` rows in load order (Storage promises no order).
    * Columns in table order, or those of a non-empty `columns` in its order.
@@ -99,10 +115,11 @@ export async function openTableStore(options: {
     ...(options.spillDir ? { temp_directory: options.spillDir } : {}),
     threads: '1',
   });
-  // Not taken from the create options (silently ignored there): set on the instance.
   const setup = await instance.connect();
   try {
+    // Not taken from the create options (silently ignored there): set on the instance.
     await setup.run(`SET GLOBAL disabled_compression_methods = '${UNUSED_COMPRESSION_METHODS}'`);
+    await ensureJobOutcomesTable(setup);
   } finally {
     setup.disconnectSync();
   }
@@ -128,13 +145,18 @@ export async function openTableStore(options: {
   };
 
   return {
-    createTable: (tableId, file, loadOptions) =>
-      operate((connection) => createTableFromFile({ connection, tempRoot }, tableId, file, loadOptions)),
-
-    importIntoTable: (tableId, current, file, loadOptions) =>
+    createTable: (tableId, file, loadOptions, marker) =>
       operate((connection) =>
-        importFileIntoTable({ connection, tempRoot }, tableId, current, file, loadOptions),
+        createTableFromFile({ connection, tempRoot }, tableId, file, loadOptions, marker),
       ),
+
+    importIntoTable: (tableId, current, file, loadOptions, marker) =>
+      operate((connection) =>
+        importFileIntoTable({ connection, tempRoot }, tableId, current, file, loadOptions, marker),
+      ),
+
+    readJobOutcomes: (jobIds) => operate((connection) => readJobOutcomes(connection, jobIds)),
+    clearJobOutcomes: () => operate((connection) => clearJobOutcomes(connection)),
 
     preview: (tableId, previewOptions) =>
       operate(async (connection) => {

@@ -1,14 +1,21 @@
-// Which Storage API failures are worth another attempt, how long to wait before it, and how long
-// we may keep trying. Data, not code paths: the client applies it to idempotent calls only (never
-// to job-starting POSTs).
+// Which Storage API failures are worth another attempt and how attempts are spaced: the policy is
+// data, turned into p-retry options here (p-retry owns the backoff, jitter and budget). The client
+// applies it to idempotent calls only (never to job-starting POSTs).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Options as PRetryOptions, RetryContext } from 'p-retry';
+import { StorageHttpError, UnreadableAnswerError } from './storage-errors.js';
 
 export interface RetryPolicy {
   retries: number;
   minTimeoutMs: number;
   maxTimeoutMs: number;
+  /** Backoff growth per retry (p-retry's `factor`); default 2. */
+  factor?: number;
+  /** Multiply each backoff by a random 1–2 (p-retry's `randomize`); default true. */
+  randomize?: boolean;
   /**
-   * Time budget of one call: no attempt starts after it, and a wait (backoff or Retry-After) that
-   * would end past it is not taken — the call fails with the last error instead.
+   * Time budget of one call: no attempt starts after it, and a wait (backoff or Retry-After) whose
+   * shortest length would end past it is not taken — the call fails with the last error instead.
    */
   maxRetryTimeMs: number;
   /** A Retry-After above this is not waited for: the call fails instead. */
@@ -43,12 +50,57 @@ export function attemptTimeoutMs(policy: RetryPolicy): number {
 }
 
 /**
- * Jittered exponential backoff before retry number `retriesConsumed + 1` (p-retry's formula with
- * factor 2 and randomize): between 1× and 2× minTimeoutMs·2^retriesConsumed, capped at maxTimeoutMs.
+ * p-retry options for one idempotent call. p-retry waits the jittered backoff and enforces the
+ * retry count and maxRetryTime. Two things it cannot express are done in its hooks:
+ * - Retry-After: p-retry has no per-attempt delay, so a failure carrying Retry-After does not
+ *   consume a retry (p-retry then skips its backoff) and shouldRetry waits Retry-After instead;
+ *   shouldRetry caps the attempts itself, as those retries are not counted by p-retry.
+ * - A wait that cannot end inside the budget: p-retry would shorten it to the budget's end and try
+ *   once more; we give up at once with Storage's real answer instead.
  */
-export function backoffMs(policy: RetryPolicy, retriesConsumed: number, random = Math.random): number {
-  const exponential = (1 + random()) * policy.minTimeoutMs * 2 ** retriesConsumed;
-  return Math.min(Math.round(exponential), policy.maxTimeoutMs);
+export function retryOptions(
+  policy: RetryPolicy,
+  hooks: { signal: AbortSignal; onRetry?: () => void },
+): PRetryOptions {
+  const factor = policy.factor ?? 2;
+  const startedAt = performance.now();
+  const retryAfterOf = (error: unknown) =>
+    error instanceof StorageHttpError ? error.retryAfterMs : undefined;
+  /** The shortest wait before the next attempt: Retry-After, or p-retry's backoff before jitter. */
+  const shortestWaitMs = ({ error, retriesConsumed }: RetryContext) =>
+    retryAfterOf(error) ?? Math.min(policy.minTimeoutMs * factor ** retriesConsumed, policy.maxTimeoutMs);
+  return {
+    retries: policy.retries,
+    factor,
+    minTimeout: policy.minTimeoutMs,
+    maxTimeout: policy.maxTimeoutMs,
+    randomize: policy.randomize ?? true,
+    maxRetryTime: policy.maxRetryTimeMs,
+    signal: hooks.signal,
+    shouldConsumeRetry: ({ error }) => retryAfterOf(error) === undefined,
+    shouldRetry: async (context) => {
+      if (!isRetryable(context.error, policy) || context.attemptNumber > policy.retries) return false;
+      const remainingMs = policy.maxRetryTimeMs - (performance.now() - startedAt);
+      if (shortestWaitMs(context) >= remainingMs) return false;
+      hooks.onRetry?.();
+      const retryAfterMs = retryAfterOf(context.error);
+      if (retryAfterMs !== undefined) await sleep(retryAfterMs, undefined, { signal: hooks.signal });
+      return true;
+    },
+  };
+}
+
+/**
+ * Retryable: network errors and timeouts, and retryable statuses unless Retry-After asks for more
+ * than maxRetryAfterMs. Not retried: a 2xx we cannot read (a wrong URL or a proxy page answers the
+ * same way again; on a GET it becomes a 502 importer.storageFailed at once).
+ */
+function isRetryable(error: unknown, policy: RetryPolicy): boolean {
+  if (error instanceof StorageHttpError) {
+    if (!isRetryableStatus(error.status)) return false;
+    return error.retryAfterMs === undefined || error.retryAfterMs <= policy.maxRetryAfterMs;
+  }
+  return !(error instanceof UnreadableAnswerError);
 }
 
 /** Retry-After as seconds or an HTTP date → milliseconds from now; undefined when absent or unparsable. */

@@ -2,15 +2,13 @@
 // RetryPolicy (honouring Retry-After within the call's time budget); calls that start a job are
 // sent exactly once. Every call takes the caller's AbortSignal, so a disconnect stops attempts and
 // sleeps alike.
-import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry, { AbortError } from 'p-retry';
 import {
   attemptTimeoutMs,
-  backoffMs,
   DEFAULT_RETRY_POLICY,
-  isRetryableStatus,
   parseRetryAfterMs,
   type RetryPolicy,
+  retryOptions,
 } from './retry-policy.js';
 import {
   isUncertainOutcome,
@@ -55,6 +53,10 @@ export interface StorageSession {
   ensureBucket(stage: string, name: string): Promise<void>;
   prepareFile(params: PrepareFileParams): Promise<StorageFile>;
   getFile(fileId: number): Promise<StorageFile>;
+  /** Deletes a file record (and its object); a file already gone counts as deleted. */
+  deleteFile(fileId: number): Promise<void>;
+  /** Fresh upload credentials for a prepared file (`PUT files/{id}/refresh`; GCS tokens last 1 h). */
+  refreshFile(fileId: number): Promise<StorageFile>;
   createTableAsync(bucketId: string, params: TableCreateParams): Promise<StorageJob>;
   importTableAsync(tableId: string, params: TableImportParams): Promise<StorageJob>;
   getJob(jobId: number): Promise<StorageJob>;
@@ -74,12 +76,14 @@ export interface StorageClient {
 
 interface CallOptions {
   endpoint: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   body?: unknown;
   idempotent: boolean;
   /** Shape check of a 2xx body; anything else is an UnreadableAnswerError. Default: an object or array. */
   accepts?: (body: unknown) => boolean;
+  /** A 2xx answer may have no body (DELETE's 204). */
+  emptyBody?: boolean;
 }
 
 export function createStorageClient(deps: StorageClientDeps): StorageClient {
@@ -117,6 +121,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
         parseRetryAfterMs(response.headers.get('retry-after')),
       );
     }
+    if (text === '' && call.emptyBody) return undefined as T;
     if (text === '') throw new UnreadableAnswerError(response.status, 'an empty body');
     const body = parseJson(text);
     if (body === undefined) throw new UnreadableAnswerError(response.status, 'a body that is not JSON');
@@ -126,40 +131,18 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
   }
 
   async function call<T>(context: CallContext, options: CallOptions): Promise<T> {
-    const startedAt = performance.now();
-    /** Wait before the next attempt, or undefined to give up with `error` now. */
-    const waitBeforeRetryMs = (error: unknown, retriesConsumed: number): number | undefined => {
-      if (!isRetryable(error, policy)) return undefined;
-      const retryAfterMs = error instanceof StorageHttpError ? error.retryAfterMs : undefined;
-      const waitMs = retryAfterMs ?? backoffMs(policy, retriesConsumed);
-      const remainingMs = policy.maxRetryTimeMs - (performance.now() - startedAt);
-      return waitMs < remainingMs ? waitMs : undefined;
-    };
     try {
       if (!options.idempotent) return await attempt<T>(context, options);
-      return await pRetry(() => attempt<T>(context, options), {
-        retries: policy.retries,
-        // The wait between attempts is ours (Retry-After or backoff, within the budget), taken in
-        // shouldRetry, which p-retry calls only when a retry and budget are left: its own is off.
-        minTimeout: 0,
-        maxTimeout: 0,
-        randomize: false,
-        maxRetryTime: policy.maxRetryTimeMs,
-        signal: context.signal,
-        shouldRetry: async ({ error, retriesConsumed }) => {
-          const waitMs = waitBeforeRetryMs(error, retriesConsumed);
-          if (waitMs === undefined) return false;
-          deps.onRetry?.(options.endpoint);
-          await sleep(waitMs, undefined, { signal: context.signal });
-          return true;
-        },
-      });
+      return await pRetry(
+        () => attempt<T>(context, options),
+        retryOptions(policy, { signal: context.signal, onRetry: () => deps.onRetry?.(options.endpoint) }),
+      );
     } catch (err) {
       if (context.signal.aborted) throw context.signal.reason;
       const cause = err instanceof AbortError ? err.originalError : err;
       if (!options.idempotent && isUncertainOutcome(cause))
         throw new UncertainOutcomeError(options.endpoint, cause);
-      throw storageErrorToAppError(options.endpoint, cause);
+      throw storageErrorToAppError(options.endpoint, cause, { timeoutMs: attemptTimeoutMs(policy) });
     }
   }
 
@@ -206,6 +189,27 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
             idempotent: true,
           }),
         getFile: (fileId) => get<StorageFile>('files/detail', `files/${fileId}`),
+        async deleteFile(fileId) {
+          try {
+            await call<void>(context, {
+              endpoint: 'files/delete',
+              method: 'DELETE',
+              path: `${scope}/files/${fileId}`,
+              idempotent: true,
+              emptyBody: true,
+            });
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'storage.files.notFound') throw err;
+          }
+        },
+        refreshFile: (fileId) =>
+          call<StorageFile>(context, {
+            endpoint: 'files/refresh',
+            method: 'PUT',
+            path: `${scope}/files/${fileId}/refresh`,
+            body: {},
+            idempotent: true,
+          }),
         createTableAsync: (bucketId, params) =>
           call<StorageJob>(context, {
             endpoint: 'tables-async',
@@ -262,19 +266,6 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
       };
     },
   };
-}
-
-/**
- * Retryable: network errors and timeouts, and retryable statuses unless Retry-After asks for more
- * than maxRetryAfterMs. Not retried: a 2xx we cannot read (a wrong URL or a proxy page answers the
- * same way again; on a GET it becomes a 502 importer.storageFailed at once).
- */
-function isRetryable(error: unknown, policy: RetryPolicy): boolean {
-  if (error instanceof StorageHttpError) {
-    if (!isRetryableStatus(error.status)) return false;
-    return error.retryAfterMs === undefined || error.retryAfterMs <= policy.maxRetryAfterMs;
-  }
-  return !(error instanceof UnreadableAnswerError);
 }
 
 function parseJson(text: string): unknown {

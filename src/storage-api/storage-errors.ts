@@ -2,6 +2,7 @@
 // relayed unchanged, anything the caller cannot fix (5xx, 429, network, an unreadable 2xx) becomes
 // a 502. Decides which failures of a job-starting POST leave its outcome unknown.
 import { AppError } from '../errors.js';
+import { describeCause } from './describe-cause.js';
 
 export interface StorageErrorBody {
   error?: string;
@@ -38,7 +39,11 @@ export class UnreadableAnswerError extends Error {
 }
 
 /** Any failure of a call whose outcome is known (no job-starting POST in doubt) → AppError. */
-export function storageErrorToAppError(endpoint: string, err: unknown): AppError {
+export function storageErrorToAppError(
+  endpoint: string,
+  err: unknown,
+  attempt: { timeoutMs?: number } = {},
+): AppError {
   if (err instanceof StorageHttpError) return storageHttpErrorToAppError(endpoint, err);
   if (err instanceof UnreadableAnswerError) {
     return new AppError(
@@ -49,7 +54,7 @@ export function storageErrorToAppError(endpoint: string, err: unknown): AppError
       { cause: err },
     );
   }
-  return networkErrorToAppError(endpoint, err);
+  return networkErrorToAppError(endpoint, err, attempt.timeoutMs);
 }
 
 function storageHttpErrorToAppError(endpoint: string, err: StorageHttpError): AppError {
@@ -71,8 +76,8 @@ function storageHttpErrorToAppError(endpoint: string, err: StorageHttpError): Ap
   );
 }
 
-function networkErrorToAppError(endpoint: string, err: unknown): AppError {
-  const reason = err instanceof Error ? err.message : String(err);
+function networkErrorToAppError(endpoint: string, err: unknown, timeoutMs: number | undefined): AppError {
+  const reason = describeCause(err, { timeoutMs });
   return new AppError(
     502,
     'importer.storageUnreachable',

@@ -54,6 +54,24 @@ export interface S3UploadParams {
   credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration?: string };
 }
 
+/** Azure stacks (contract §3.3): a container SAS (`SharedAccessSignature=…&sig=…`) is a secret. */
+export interface AbsUploadParams {
+  blobName: string;
+  accountName?: string;
+  container: string;
+  absCredentials: { SASConnectionString: string; expiration?: string };
+}
+
+/** GCP stacks (contract §3.3): a one-hour OAuth token for the key; refreshed via files/{id}/refresh. */
+export interface GcsUploadParams {
+  projectId?: string;
+  bucket: string;
+  key: string;
+  access_token: string;
+  expires_in?: number;
+  token_type?: string;
+}
+
 export interface StorageFile {
   id: number;
   name: string;
@@ -63,6 +81,8 @@ export interface StorageFile {
   region?: string;
   tags?: string[];
   uploadParams?: S3UploadParams;
+  absUploadParams?: AbsUploadParams;
+  gcsUploadParams?: GcsUploadParams;
   [key: string]: unknown;
 }
 

@@ -1,27 +1,29 @@
 // Streams one body into a new Storage file: counts bytes and enforces MAX_FILE_BYTES in the
 // stream, lets the caller name the file from its first bytes, reserves it with files/prepare (every
-// file tagged `table-importer`) and uploads it with lib-storage. Any failure aborts the upload; it
-// never starts an import job.
+// file tagged `table-importer`) and uploads it with the file store of the provider Storage named
+// (S3, Azure Blob Storage, GCS). Any failure aborts the upload; it never starts an import job.
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.js';
+import { type FileStores, fileStoreFor } from '../file-stores/file-store-for.js';
+import { redactSecrets } from '../file-stores/redact-secrets.js';
+import { fileUploadFailed } from '../file-stores/upload-failed.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StorageSession } from '../storage-api/storage-client.js';
 import type { PrepareFileParams, StorageFile } from '../storage-api/storage-types.js';
 import { createByteCounter } from '../write-table/byte-counter.js';
-import { type S3ClientFor, type UploadLimits, uploadToS3 } from '../write-table/upload-to-s3.js';
 
 export interface StreamToStorageFileDeps {
-  s3ClientFor: S3ClientFor;
-  limits: UploadLimits & { maxFileBytes: number };
+  fileStores: FileStores;
+  limits: { maxFileBytes: number };
   metrics: Metrics;
   logger: Logger;
 }
 
 export interface StreamToStorageFileOptions {
   /** files/prepare goes through this session (its branch, run id and signal). */
-  session: Pick<StorageSession, 'prepareFile'>;
+  session: Pick<StorageSession, 'prepareFile' | 'refreshFile'>;
   signal: AbortSignal;
   /** The caller's own connection: tells a disconnect apart from other aborts in the metrics. */
   clientSignal: AbortSignal;
@@ -30,6 +32,11 @@ export interface StreamToStorageFileOptions {
    * to refuse the body. The `table-importer` tag is added to `tags`.
    */
   describe(head: Buffer): Omit<PrepareFileParams, 'tags'> & { tags?: string[] };
+  /**
+   * false: `describe` ignores the head, so files/prepare goes out as soon as the stream is handed
+   * over (a bad token is refused at once, not after the client's first bytes). Default true.
+   */
+  needsHead?: boolean;
   onPrepared?(file: StorageFile): void;
 }
 
@@ -56,25 +63,36 @@ export async function streamToStorageFile(
     if (!controller.signal.aborted) controller.abort(err);
   });
   try {
-    const head = await Promise.race([counter.head, whenAborted(signal)]);
+    const head =
+      options.needsHead === false ? Buffer.alloc(0) : await Promise.race([counter.head, whenAborted(signal)]);
     const described = options.describe(head);
     const tags = described.tags ?? [];
     const params = { ...described, tags: tags.includes(FILE_TAG) ? tags : [...tags, FILE_TAG] };
     const startedAt = Date.now();
     const file = await options.session.prepareFile(params);
+    // Before any byte is sent: an answer naming a provider without a store is a 502 here.
+    const store = fileStoreFor(deps.fileStores, file);
     options.onPrepared?.(file);
     try {
-      await uploadToS3(counter, file, {
-        s3ClientFor: deps.s3ClientFor,
-        limits: deps.limits,
+      const written = await store.upload({
+        body: counter,
+        file,
         signal,
+        refreshFile: () => options.session.refreshFile(file.id),
         onAbortFailure: (err) =>
           deps.logger.debug(
-            { err: describeS3Error(err), fileId: file.id },
-            'S3 upload abort failed (best effort)',
+            { err: describeUploadError(err), fileId: file.id, provider: store.provider },
+            'upload abort failed (best effort)',
           ),
       });
       await piping;
+      // Bytes are exact: what the store committed is what the caller sent, or nothing is imported.
+      if (written.bytes !== counter.bytes)
+        throw fileUploadFailed(
+          store.provider,
+          undefined,
+          `${written.bytes} bytes were stored of ${counter.bytes} received`,
+        );
     } catch (err) {
       deps.metrics.abortedUploads.inc({ reason: abortReason(err, options.clientSignal) });
       throw err;
@@ -105,10 +123,10 @@ function abortReason(err: unknown, clientSignal: AbortSignal): string {
 }
 
 /**
- * What may be logged of an S3 SDK error: never the whole object, since a SignatureDoesNotMatch
- * error carries the CanonicalRequest, session token (x-amz-security-token) included.
+ * What may be logged of an upload error: never the whole object, since an S3 SignatureDoesNotMatch
+ * error carries the CanonicalRequest (session token included) and an Azure one the SAS URL.
  */
-function describeS3Error(err: unknown): { name?: string; message?: string; httpStatus?: number } {
+function describeUploadError(err: unknown): { name?: string; message?: string; httpStatus?: number } {
   if (!err || typeof err !== 'object') return { message: String(err) };
   const { name, message, $metadata } = err as {
     name?: unknown;
@@ -117,7 +135,7 @@ function describeS3Error(err: unknown): { name?: string; message?: string; httpS
   };
   return {
     ...(typeof name === 'string' ? { name } : {}),
-    ...(typeof message === 'string' ? { message } : {}),
+    ...(typeof message === 'string' ? { message: redactSecrets(message) } : {}),
     ...(typeof $metadata?.httpStatusCode === 'number' ? { httpStatus: $metadata.httpStatusCode } : {}),
   };
 }

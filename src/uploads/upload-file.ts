@@ -58,6 +58,7 @@ async function uploadFile(
     const fields = createUploadFileFields();
     let upload: Promise<{ stored: StoredFile; session: StorageSession }> | undefined;
     const body = receiveBody({
+      admission: request,
       encoding: request.encoding,
       incoming: request.incoming,
       query: request.query,
@@ -85,7 +86,9 @@ async function uploadFile(
         session,
         signal,
         clientSignal: request.clientSignal,
-        // An empty file is allowed: lib-storage sends it as a single PutObject.
+        // The name comes from the fields: files/prepare (and so the token's check) need not wait
+        // for the client's first bytes. An empty file is allowed (lib-storage sends one PutObject).
+        needsHead: false,
         describe: () => ({
           name: options.name,
           tags: options.tags,

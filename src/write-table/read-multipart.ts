@@ -1,7 +1,7 @@
 // Parses a multipart/form-data body with busboy as it streams: fields go to onField in arrival
 // order, the `data` file part to onData as a live stream. Limits become errors (busboy alone
 // would truncate silently); parts we do not use are drained so the parser never stalls.
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { AppError } from '../errors.js';
@@ -23,9 +23,24 @@ export interface MultipartLimits {
   maxFileBytes: number;
   maxFields: number;
   maxFieldBytes: number;
+  /** Bytes outside the `data` part (preamble, fields, part headers, epilogue): 413 beyond. */
+  maxFormBytes: number;
 }
 
+/** Room for what busboy reads ahead past the end of the data part before it reports that end. */
+const READ_AHEAD_BYTES = 256 * 1024;
+
 const malformed = (message: string) => new AppError(400, 'importer.malformedMultipart', message);
+/** busboy hands `undefined` for a part whose Content-Disposition has no `name` (with or without filename). */
+const unnamedPart = () =>
+  new AppError(
+    400,
+    'importer.unnamedPart',
+    'A multipart part has no name in its Content-Disposition: every part needs name="…" (the file part: name="data").',
+  );
+
+/** A part's Content-Transfer-Encoding that leaves its bytes as they are (busboy decodes none). */
+const IDENTITY_TRANSFER_ENCODINGS = new Set(['7bit', '8bit', 'binary']);
 
 /** Resolves once the whole body was parsed and every part consumed. */
 export async function readMultipart(
@@ -54,8 +69,39 @@ export async function readMultipart(
   }
   let sawData = false;
   const fail = (err: unknown) => parser.destroy(err instanceof Error ? err : new Error(String(err)));
+  // Bytes outside the data part are counted while no data part is open: before it, and after it
+  // ended (less what came before its end). A form trickling megabytes of fields holds a connection.
+  let totalBytes = 0;
+  let dataStartedAt: number | undefined;
+  let dataEndedAt: number | undefined;
+  const formBytes = () => {
+    if (dataStartedAt === undefined) return totalBytes;
+    if (dataEndedAt === undefined) return dataStartedAt;
+    return dataStartedAt + Math.max(0, totalBytes - dataEndedAt - READ_AHEAD_BYTES);
+  };
+  const formCounter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      totalBytes += chunk.length;
+      if (formBytes() > limits.maxFormBytes) {
+        callback(
+          new AppError(
+            413,
+            'importer.formTooLarge',
+            `The form fields (everything outside the "data" part) are larger than ${limits.maxFormBytes} bytes.`,
+            { maxFormBytes: limits.maxFormBytes },
+          ),
+        );
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
 
-  parser.on('field', (name, value, info) => {
+  parser.on('field', (name: string | undefined, value, info) => {
+    if (typeof name !== 'string') {
+      fail(unnamedPart());
+      return;
+    }
     if (info.nameTruncated || info.valueTruncated) {
       fail(malformed(`Field "${name.slice(0, 64)}" is longer than ${limits.maxFieldBytes} bytes.`));
       return;
@@ -66,10 +112,15 @@ export async function readMultipart(
       fail(err);
     }
   });
-  parser.on('file', (name, stream, info) => {
+  parser.on('file', (name: string | undefined, stream, info) => {
     // busboy destroys an open part stream with the parser's error: unlistened, that 'error' event
     // would crash the process (one request with a second file part took the whole service down).
     stream.on('error', () => {});
+    if (typeof name !== 'string') {
+      stream.resume();
+      fail(unnamedPart());
+      return;
+    }
     if (name !== 'data') {
       stream.resume();
       fail(
@@ -91,8 +142,28 @@ export async function readMultipart(
       );
       return;
     }
+    if (!IDENTITY_TRANSFER_ENCODINGS.has(info.encoding.toLowerCase())) {
+      stream.resume();
+      fail(
+        new AppError(
+          415,
+          'importer.unsupportedEncoding',
+          `Unsupported Content-Transfer-Encoding "${info.encoding.slice(0, 64)}" on the "data" part: send the bytes as they are (binary).`,
+        ),
+      );
+      return;
+    }
     sawData = true;
-    handlers.onData(stream, { filename: info.filename, mimeType: info.mimeType });
+    dataStartedAt = Math.max(0, totalBytes - READ_AHEAD_BYTES);
+    stream.once('end', () => {
+      dataEndedAt = totalBytes;
+    });
+    try {
+      handlers.onData(stream, { filename: info.filename, mimeType: info.mimeType });
+    } catch (err) {
+      stream.resume();
+      fail(err);
+    }
   });
   parser.on('fieldsLimit', () =>
     fail(malformed(`Too many fields: at most ${limits.maxFields} are allowed.`)),
@@ -101,7 +172,7 @@ export async function readMultipart(
   parser.on('filesLimit', () => fail(malformed('Too many file parts: send one part "data".')));
 
   try {
-    await pipeline(source, parser, { signal });
+    await pipeline(source, formCounter, parser, { signal });
   } catch (err) {
     if (signal.aborted) throw signal.reason;
     if (err instanceof AppError) throw err;

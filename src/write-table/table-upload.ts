@@ -5,6 +5,8 @@ import type { RequestFacts } from '../http/app-env.js';
 import type { StorageClient } from '../storage-api/storage-client.js';
 import type { StorageTable } from '../storage-api/storage-types.js';
 import type { StreamToStorageFileDeps } from '../uploads/stream-to-storage-file.js';
+import type { BodyAdmission } from './receive-body.js';
+import type { ImporterWarning } from './warnings.js';
 import type { WriteTableOptions } from './write-table-fields.js';
 import type { UploadedFile } from './write-table-result.js';
 
@@ -20,13 +22,15 @@ export interface TableUploadDeps extends StreamToStorageFileDeps {
   drainDeadline?: AbortSignal;
 }
 
-export interface TableUploadRequest {
+export interface TableUploadRequest extends BodyAdmission {
   token: string;
   incoming: IncomingMessage;
   query: URLSearchParams;
   runId: string | undefined;
   clientSignal: AbortSignal;
   facts: RequestFacts;
+  /** files/prepare calls of this request, so a refused request can delete what they created. */
+  prepares?: Array<Promise<{ id: number }>>;
 }
 
 /** The upload phase's result: what the job phase needs to start exactly one job. */
@@ -35,4 +39,8 @@ export interface UploadedTableData {
   uploadMs: number;
   options: WriteTableOptions;
   existing: StorageTable | null;
+  /** The importer's own warnings so far (a detected delimiter, …). */
+  warnings?: ImporterWarning[];
+  /** CSV bodies: the delimiter the import uses (sent or detected). */
+  delimiter?: string;
 }

@@ -6,9 +6,14 @@ import { AppError } from '../errors.js';
 import { createFailFast } from '../http/fail-fast.js';
 import { streamToStorageFile } from '../uploads/stream-to-storage-file.js';
 import { isGzip } from './byte-counter.js';
+import { type CsvPrefix, prefixText, prepareCsvInput } from './csv-input.js';
+import { chooseDelimiter } from './detect-delimiter.js';
+import { trackPrepares } from './discard-file.js';
 import { type BodyEncoding, receiveBody } from './receive-body.js';
 import { createTableLookup } from './table-lookup.js';
 import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from './table-upload.js';
+import { parseEncodingField } from './transcode.js';
+import { delimiterDetected, type ImporterWarning } from './warnings.js';
 import { createFieldCollector } from './write-table-fields.js';
 import type { UploadedFile } from './write-table-result.js';
 
@@ -30,7 +35,10 @@ export async function uploadCsvBody(
     });
 
     let upload: Promise<UploadedFile> | undefined;
+    let prefix: Promise<CsvPrefix> | undefined;
+    let encodingUsed: string | undefined;
     const body = receiveBody({
+      admission: request,
       encoding: request.encoding,
       incoming: request.incoming,
       query: request.query,
@@ -52,8 +60,14 @@ export async function uploadCsvBody(
     /** The `data` stream into a Storage file named after the table as known when the bytes start. */
     async function storeCsv(stream: Readable): Promise<UploadedFile> {
       let compressed = false;
-      const stored = await streamToStorageFile(stream, deps, {
-        session: session(undefined),
+      // `encoding` counts only when sent before the data (multipart) or in the query (raw).
+      encodingUsed = parseEncodingField(fields.sent('encoding') ?? 'utf-8');
+      const input = await prepareCsvInput(stream, { encoding: encodingUsed });
+      prefix = input.prefix;
+      const stored = await streamToStorageFile(input.stream, deps, {
+        // A prepare already sent runs to its end even if the request fails meanwhile: its file is
+        // then deleted (discard-file.ts) instead of left behind.
+        session: trackPrepares(session(undefined, request.clientSignal), request.prepares),
         signal: failFast.signal,
         clientSignal: request.clientSignal,
         describe(head) {
@@ -86,7 +100,25 @@ export async function uploadCsvBody(
     const uploaded = await failFast.guard(upload);
     const uploadMs = Date.now() - startedAt;
     const options = fields.finish();
+    if (options.encoding !== encodingUsed) {
+      throw new AppError(
+        400,
+        'importer.fieldAfterData',
+        'Field "encoding" came after the "data" part: send it before the file (or in the query string).',
+        { field: 'encoding' },
+      );
+    }
     const existing = await failFast.guard(lookup.result());
-    return { uploaded, uploadMs, options, existing };
+    const known = prefix && (await prefix);
+    const chosen = chooseDelimiter(options, known && { text: prefixText(known), complete: known.complete });
+    const warnings: ImporterWarning[] = chosen.detected ? [delimiterDetected(chosen.delimiter)] : [];
+    return {
+      uploaded,
+      uploadMs,
+      options: { ...options, delimiter: chosen.delimiter },
+      existing,
+      warnings,
+      delimiter: chosen.delimiter,
+    };
   }, deps.drainDeadline);
 }

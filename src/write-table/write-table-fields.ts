@@ -2,6 +2,8 @@
 // parts or query parameters), each validated at once so a bad request fails before the upload
 // ends. Knows nothing about HTTP or Storage; only turns name/value pairs into WriteTableOptions.
 import { invalidField, parseBooleanField, parseBranchIdField, shortened } from '../http/form-field-values.js';
+import { type BodyFormat, parseFormatField } from './body-format.js';
+import { parseEncodingField } from './transcode.js';
 
 export interface TableRef {
   tableId: string;
@@ -16,6 +18,12 @@ export interface WriteTableOptions {
   table: TableRef;
   incremental: boolean;
   delimiter: string;
+  /** False when `delimiter` is the default (then it may be detected from the file). */
+  delimiterSent: boolean;
+  /** A non-UTF-8 character set to transcode from; undefined for UTF-8. */
+  encoding: string | undefined;
+  /** `format`: forces the body format of a raw body. */
+  format: BodyFormat | undefined;
   enclosure: string;
   escapedBy: string;
   columns: string[] | undefined;
@@ -35,6 +43,8 @@ export interface FieldCollector {
   /** The table, as soon as a valid tableId arrived. */
   readonly table: TableRef | undefined;
   readonly branchId: string | undefined;
+  /** A scalar field's value as sent so far. */
+  sent(name: string): string | undefined;
   /** All fields are in: applies defaults and cross-field rules. */
   finish(): WriteTableOptions;
 }
@@ -54,6 +64,8 @@ const SCALAR_FIELDS = new Set([
   'primaryKey',
   'branchId',
   'wait',
+  'encoding',
+  'format',
 ]);
 
 export function createFieldCollector(limits: {
@@ -111,6 +123,7 @@ export function createFieldCollector(limits: {
     get branchId() {
       return branchId;
     },
+    sent: (name) => scalars.get(name),
     finish() {
       if (!table)
         throw invalidField(
@@ -132,6 +145,9 @@ export function createFieldCollector(limits: {
         table,
         incremental: parseBoolean(scalars.get('incremental'), false),
         delimiter: parseDelimiter(scalars.get('delimiter') ?? ','),
+        delimiterSent: scalars.has('delimiter'),
+        encoding: parseEncodingField(scalars.get('encoding') ?? 'utf-8'),
+        format: parseFormatField(scalars.get('format')),
         enclosure,
         escapedBy,
         columns: columns.length > 0 ? columns : undefined,
@@ -162,11 +178,11 @@ function validateScalar(name: string, value: string, maxWaitSeconds: number): vo
       return;
     case 'enclosure':
     case 'escapedBy':
-      if ([...value].length > 1) {
+      if (Buffer.byteLength(value) > 1) {
         throw invalidField(
           'importer.invalidDialect',
           name,
-          `"${name}" must be one character or empty, got "${shortened(value)}".`,
+          `"${name}" must be one single-byte (ASCII) character or empty, got "${shortened(value)}".`,
         );
       }
       return;
@@ -194,6 +210,12 @@ function validateScalar(name: string, value: string, maxWaitSeconds: number): vo
     case 'primaryKey':
       normalisePrimaryKey(value);
       return;
+    case 'encoding':
+      parseEncodingField(value);
+      return;
+    case 'format':
+      parseFormatField(value);
+      return;
   }
 }
 
@@ -216,11 +238,12 @@ function parseBoolean(value: string | undefined, fallback: boolean, field = ''):
 
 function parseDelimiter(value: string): string {
   if (value === '\\t' || value.toLowerCase() === 'tab') return '\t';
-  if ([...value].length !== 1) {
+  // Storage splits on one byte: a multi-byte character would fail only inside the job.
+  if (Buffer.byteLength(value) !== 1) {
     throw invalidField(
       'importer.invalidDialect',
       'delimiter',
-      `"delimiter" must be exactly one character (or "\\t"), got "${shortened(value)}".`,
+      `"delimiter" must be exactly one single-byte (ASCII) character (or "\\t"), got "${shortened(value)}".`,
     );
   }
   return value;

@@ -2,6 +2,7 @@
 // fields at the top level, 202 for a job still running, or an AppError for a failed job.
 import { AppError } from '../errors.js';
 import type { ImportResults, StorageJob, StorageTable } from '../storage-api/storage-types.js';
+import type { ImporterWarning } from './warnings.js';
 
 export interface UploadedFile {
   id: number;
@@ -13,8 +14,13 @@ export interface UploadedFile {
 export interface WriteTableOutcome {
   /** null only for a job looked up later (GET /jobs/{id}) whose table is not known yet. */
   tableId: string | null;
+  /** The job creates the table (tableCreate); the answer says `tableCreated` only once it did. */
   tableCreated: boolean;
   incremental: boolean;
+  /** The importer's own warnings (a detected delimiter, an ignored primaryKey, …). */
+  warnings?: ImporterWarning[];
+  /** CSV bodies: the delimiter the import used, sent or detected. */
+  delimiter?: string;
   /** A job looked up later may know less about its file, or nothing. */
   file?: Partial<UploadedFile> & { id: number };
   job: StorageJob;
@@ -33,10 +39,15 @@ function summariseJob(job: StorageJob) {
 
 export function renderWriteTableOutcome(outcome: WriteTableOutcome): RenderedResult {
   const { job } = outcome;
+  const creates = job.operationName === 'tableCreate';
+  const ours = outcome.warnings ?? [];
   const common = {
     tableId: outcome.tableId,
-    tableCreated: outcome.tableCreated,
-    incremental: outcome.incremental,
+    // Facts, not intentions: a create job that failed or still runs has created nothing yet, and
+    // a created table is loaded whole (nothing appended), whatever `incremental` said.
+    tableCreated: outcome.tableCreated && job.status === 'success',
+    incremental: creates ? false : outcome.incremental,
+    ...(outcome.delimiter !== undefined ? { delimiter: outcome.delimiter } : {}),
   };
   const tail = {
     ...(outcome.file ? { file: outcome.file } : {}),
@@ -51,13 +62,20 @@ export function renderWriteTableOutcome(outcome: WriteTableOutcome): RenderedRes
       {
         ...(job.error?.exceptionId ? { exceptionId: job.error.exceptionId } : {}),
         ...common,
+        ...(ours.length > 0 ? { warnings: ours } : {}),
         ...tail,
         ...(job.results && !Array.isArray(job.results) ? { results: job.results } : {}),
       },
     );
   }
-  if (job.status !== 'success') return { status: 202, body: { status: job.status, ...common, ...tail } };
-  return { status: 200, body: { status: 'success', ...common, ...importFigures(job), ...tail } };
+  if (job.status !== 'success') {
+    return { status: 202, body: { status: job.status, ...common, warnings: ours, ...tail } };
+  }
+  const figures = importFigures(job);
+  return {
+    status: 200,
+    body: { status: 'success', ...common, ...figures, warnings: [...figures.warnings, ...ours], ...tail },
+  };
 }
 
 function importFigures(job: StorageJob): Omit<ImportResults, never> {

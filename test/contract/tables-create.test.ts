@@ -252,8 +252,21 @@ describe('tables-async: job errors', () => {
   });
 
   it.runIf(isLocalTarget)('fails the second of two concurrent creates of the same table', async () => {
-    const first = await api.startTableCreate(bucket.id, 'race', 'id\n1\n');
-    const second = await api.startTableCreate(bucket.id, 'race', 'id\n2\n');
+    // Both files uploaded first: the two creates must be queued before the first one can finish.
+    const files = [
+      await api.uploadFile('race-1.csv', 'id\n1\n'),
+      await api.uploadFile('race-2.csv', 'id\n2\n'),
+    ];
+    const [first, second] = await Promise.all(
+      files.map(async (file) =>
+        api.expectStatus(
+          await api.post(`buckets/${bucket.id}/tables-async`, {
+            json: { name: 'race', dataFileId: file.id },
+          }),
+          202,
+        ),
+      ),
+    );
     expect((await api.waitForJob(first)).status).toBe('success');
     const lost = await api.waitForJob(second);
     expect(lost.status).toBe('error');

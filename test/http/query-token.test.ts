@@ -43,11 +43,14 @@ describe('?token= in the query string', () => {
     expect(rejected.body.code).toBe('storage.tokenInvalid');
 
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    // Log lines are written as requests finish; give the last one a moment.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const requestLines = service.logs.filter((line) => line.includes('"msg":"request"'));
-    expect(requestLines.some((line) => line.includes('"path":"/write-table"'))).toBe(true);
-    expect(requestLines.some((line) => line.includes('"path":"/upload-file"'))).toBe(true);
+    // Log lines are written as requests finish: wait for both request lines.
+    const requestLines = () => service.logs.filter((line) => line.includes('"msg":"request"'));
+    await expect
+      .poll(() => requestLines().some((line) => line.includes('"path":"/write-table"')), { interval: 5 })
+      .toBe(true);
+    await expect
+      .poll(() => requestLines().some((line) => line.includes('"path":"/upload-file"')), { interval: 5 })
+      .toBe(true);
     for (const text of [...service.logs, metrics]) {
       expect(text).not.toContain(SECRET);
       expect(text).not.toContain(WRONG_SECRET);

@@ -16,12 +16,18 @@ import { type RunningService, startService } from '../../src/main.js';
 import { multipart } from '../support/http-client.js';
 import { fieldPart, fileHeader } from '../support/multipart-body.js';
 import { chunk, multipartHead, openRaw } from '../support/raw-socket.js';
-import { expectNoSecrets, TEST_JOB_SEARCH, TEST_RETRY_POLICY } from '../support/reliability-service.js';
+import {
+  expectNoSecrets,
+  metricSum,
+  TEST_JOB_SEARCH,
+  TEST_RETRY_POLICY,
+} from '../support/reliability-service.js';
 import { type RecordingProxy, startRecordingProxy } from '../support/storage-proxy.js';
 
 const MIB = 1024 * 1024;
 
-describe('secrets', () => {
+// One long scenario (many requests under faults): its own timeout, not the 15 s default.
+describe('secrets', { timeout: 60_000 }, () => {
   const token = `sec-${randomBytes(24).toString('hex')}`;
   const wrongToken = `wrong-${randomBytes(24).toString('hex')}`;
   const faults = createFaultInjector();
@@ -103,6 +109,7 @@ describe('secrets', () => {
     // A multi-part upload while S3 and Storage fail often.
     faults.configure({
       seed: 3,
+      retryAfterSeconds: 0,
       rules: [
         { target: 's3', fault: '500', rate: 0.2 },
         { target: 's3', fault: 'reset-before', rate: 0.2 },
@@ -121,12 +128,17 @@ describe('secrets', () => {
     statuses.push(await send('in.c-secrets.s3', 'id\n1\n', { headers: withToken }));
     faults.configure({ rules: [] });
     // A client that vanishes mid-upload.
+    const metric = async (name: string, labels: Record<string, string> = {}) =>
+      metricSum(await (await fetch(`${service.url}/metrics`)).text(), name, labels);
+    const prepared = () => metric('table_importer_storage_api_calls_total', { endpoint: 'files/prepare' });
+    const preparedBefore = await prepared();
     const raw = await openRaw(service.url);
     await raw.write(multipartHead('/write-table', token, 'sec'));
     await raw.write(chunk(`${fieldPart('sec', 'tableId', 'in.c-secrets.gone')}${fileHeader('sec')}id\n1\n`));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The upload is under way (Storage answered files/prepare) when the client goes; then it ends.
+    await expect.poll(prepared).toBeGreaterThan(preparedBefore);
     raw.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect.poll(() => metric('table_importer_uploads_in_flight')).toBe(0);
 
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     const secrets: Record<string, string> = { 'caller token': token, 'rejected token': wrongToken };

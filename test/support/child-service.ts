@@ -27,7 +27,12 @@ export async function spawnService(
   options: { dataDir?: string; startTimeoutMs?: number; cwd?: string } = {},
 ): Promise<ChildService> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'table-importer-child-')));
-  const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
+  // Without vitest's own SDK setting: the process must silence the SDK's notice itself (main.ts).
+  const {
+    NODE_OPTIONS: _ignored,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _sdk,
+    ...inherited
+  } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: options.cwd ?? REPO_ROOT,
     env: {

@@ -93,17 +93,20 @@ export async function startStorageProxy(
 export interface JobHoldingProxy extends StorageProxy {
   /** GET jobs/{id} answers served so far (each rewritten to `processing`). */
   readonly jobPolls: number;
+  /** From now on jobs are reported as Storage reports them. */
+  release(): void;
 }
 
 const JOB_PATH = /^\/v2\/storage\/(branch\/[^/]+\/)?jobs\/\d+$/;
 
-/** Every job Storage reports (GET jobs/{id}, 200) is answered as still `processing`. */
+/** Every job Storage reports (GET jobs/{id}, 200) is answered as still `processing`, until release(). */
 export async function startJobHoldingProxy(targetUrl: string): Promise<JobHoldingProxy> {
   let jobPolls = 0;
+  let holding = true;
   const proxy = await startStorageProxy(targetUrl, {
     matches: ({ method, path }) => method === 'GET' && JOB_PATH.test(path),
     answer: ({ status, json: job }) => {
-      if (status !== 200 || !isObject(job)) return undefined;
+      if (!holding || status !== 200 || !isObject(job)) return undefined;
       jobPolls += 1;
       return { ...job, status: 'processing', results: null, endTime: null };
     },
@@ -112,6 +115,9 @@ export async function startJobHoldingProxy(targetUrl: string): Promise<JobHoldin
     ...proxy,
     get jobPolls() {
       return jobPolls;
+    },
+    release() {
+      holding = false;
     },
   };
 }

@@ -74,11 +74,35 @@ describe('readJsonRecords', () => {
     });
   });
 
-  it('refuses deep nesting instead of overflowing the stack', async () => {
-    const deep = `${'['.repeat(300)}${']'.repeat(300)}`;
+  it('refuses a cell nested deeper than a cell may be', async () => {
+    // 1 (the record) + 257 levels: within what the reader lets through, one too deep for a cell.
+    const deep = `${'['.repeat(257)}${']'.repeat(257)}`;
     const [record] = await read(`{"d": ${deep}}`, 'json');
     const columns = createJsonColumns({ tableColumns: [], maxColumns: 10 });
     expect(() => columns.toRow(record as JsonRecord)).toThrow(/nested more than/);
+  });
+});
+
+describe('readJsonRecords nesting', () => {
+  it('refuses nesting while reading, before the value ends (the tokenizer never builds the nest)', async () => {
+    // An unterminated nest: nothing ever completes, so only a check while tokenizing can refuse it.
+    await expect(read(`{"d": ${'['.repeat(300)}`, 'json', 7)).rejects.toMatchObject({
+      status: 400,
+      code: 'importer.invalidJson',
+      message: expect.stringMatching(/nested more than 258 levels/),
+    });
+    await expect(read(`{"d": 1}\n{"e":${'['.repeat(300)}`, 'ndjson', 5)).rejects.toMatchObject({
+      message: expect.stringMatching(/line 2 .*nested more than/),
+    });
+  });
+
+  it('counts brackets only outside strings, escaped quotes included, across chunk boundaries', async () => {
+    const text = `[[[${'\\"'.repeat(3)}${'['.repeat(400)}{{`;
+    const body = JSON.stringify([{ s: text, t: '\\', u: ']]]]' }]);
+    for (const size of [1, 3, 1 << 16]) {
+      const records = await read(body, 'json', size);
+      expect(records.map((r) => r.value)).toEqual([{ s: text, t: '\\', u: ']]]]' }]);
+    }
   });
 });
 

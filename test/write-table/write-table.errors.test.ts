@@ -1,7 +1,7 @@
 // Every status row of PRODUCT.md §2.1, each asserted with its status and stable code.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startService } from '../../src/main.js';
@@ -9,6 +9,9 @@ import { multipart, writeTable } from '../support/http-client.js';
 import { type LocalService, startLocalService } from '../support/local-service.js';
 import { fieldPart, fileHeader } from '../support/multipart-body.js';
 import { chunk, multipartHead, openRaw } from '../support/raw-socket.js';
+import { metricSum } from '../support/reliability-service.js';
+
+const IN_FLIGHT = 'table_importer_uploads_in_flight';
 
 describe('write-table error statuses', () => {
   let service: LocalService;
@@ -114,7 +117,8 @@ describe('write-table error statuses', () => {
     const { status, body } = await send([['tableId', 'in.c-errors.empty']], '');
     expect(status).toBe(400);
     expect(body.code).toBe('importer.emptyData');
-    expect(await fileIds()).toEqual(before);
+    // A file prepared as the data part began is deleted once the answer is out (best effort).
+    await vi.waitFor(async () => expect(await fileIds()).toEqual(before), { timeout: 10_000, interval: 50 });
   });
 
   it('400 importer.missingData when no data part is sent', async () => {
@@ -266,7 +270,12 @@ describe('write-table capacity', () => {
       await holder.write(
         chunk(`${fieldPart(boundary, 'tableId', 'in.c-cap.t') + fileHeader(boundary)}id\n1\n`),
       );
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The holder has the only slot once the in-flight gauge shows it.
+      await expect
+        .poll(async () => metricSum(await (await fetch(`${service.url}/metrics`)).text(), IN_FLIGHT), {
+          interval: 10,
+        })
+        .toBe(1);
       const { status, body, headers } = await writeTable(
         service.url,
         service.token,

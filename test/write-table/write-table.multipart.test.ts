@@ -164,11 +164,11 @@ describe('POST /write-table with multipart/form-data', () => {
     const job = body.job as { id: number; url: string; status: string };
     expect(['waiting', 'processing']).toContain(body.status);
     // Location points at the importer; the body's job.url stays Storage's own job URL.
-    expect(headers.get('location')).toBe(`${service.url}/jobs/${job.id}`);
+    expect(headers.get('location')).toBe(`/jobs/${job.id}`);
     expect(job.url).toBe(`${service.url}/v2/storage/jobs/${job.id}`);
     expect(body).not.toHaveProperty('totalRowsCount');
     for (let i = 0; i < 100; i += 1) {
-      const polled = await fetch(headers.get('location') as string, {
+      const polled = await fetch(new URL(headers.get('location') as string, service.url), {
         headers: { 'X-StorageApi-Token': service.token },
       });
       const polledBody = (await polled.json()) as { status: string; totalRowsCount?: number };

@@ -1,25 +1,40 @@
 // Storage's rules for the column names a load brings (contract §9.2-9.4, §6.1): sanitising and
 // validating header names, matching them to a table, primary-key checks. No file I/O here.
-import { StorageError } from '../storage-error.js';
+import { quoteValue, StorageError } from '../storage-error.js';
 import { sanitizeColumnName } from './sanitize-column-name.js';
 
 export const MAX_COLUMN_NAME_LENGTH = 64;
+/**
+ * Columns per table. Storage refuses very wide tables with `tooManyColumns` (its limit depends on
+ * the backend); the stand-in's limit keeps DuckDB's plans (and memory) small.
+ */
+export const MAX_TABLE_COLUMNS = 1000;
+
+/** A load that would leave a table with `count` columns, over MAX_TABLE_COLUMNS. */
+export function tooManyColumns(count: number): StorageError {
+  return new StorageError(
+    400,
+    'storage.tables.validation.tooManyColumns',
+    `Too many columns: the table would have ${count} columns; at most ${MAX_TABLE_COLUMNS} columns are allowed in a table.`,
+  );
+}
 
 /**
  * Sanitises header cells (or `columns`) and rejects empty names, names over 64 characters and
  * duplicates. Duplicates are compared case-insensitively after sanitising (`id,name,Name` fails).
  */
 export function resolveColumnNames(rawNames: readonly string[]): string[] {
+  if (rawNames.length > MAX_TABLE_COLUMNS) throw tooManyColumns(rawNames.length);
   const names = rawNames.map((raw, index) => {
     const name = sanitizeColumnName(raw);
     if (name === '') {
       throw invalidColumnName(
-        `Invalid column name "${raw}" at position ${index + 1}: column name cannot be empty.`,
+        `Invalid column name "${quoteValue(raw)}" at position ${index + 1}: column name cannot be empty.`,
       );
     }
     if (name.length > MAX_COLUMN_NAME_LENGTH) {
       throw invalidColumnName(
-        `Invalid column name "${name}": Column name cannot be longer than ${MAX_COLUMN_NAME_LENGTH} characters.`,
+        `Invalid column name "${quoteValue(name)}": Column name cannot be longer than ${MAX_COLUMN_NAME_LENGTH} characters.`,
       );
     }
     return name;

@@ -40,7 +40,8 @@ export async function startS3FaultProxy(options: {
         port: upstream.port,
         method: incoming.method,
         path: incoming.url,
-        headers: { ...incoming.headers, host: upstream.host },
+        // The Host the client signed (SigV4 signs it): the embedded S3's gate checks the signature.
+        headers: { ...incoming.headers, host: incoming.headers.host ?? upstream.host },
         agent,
       },
       onAnswer,

@@ -15,7 +15,7 @@ import { requestOrigin, sendJson } from '../storage-response.js';
 
 export function registerDeleteRoutes(app: Hono<StorageEnv>, deps: StorageDeps): void {
   const { state } = deps.metadata;
-  const deletion = { state, tableStore: deps.tableStore, s3: deps.s3 };
+  const deletion = { state, tableStore: deps.tableStore, fileStorage: deps.fileStorage };
 
   /** Runs `work` now (204) or as a job (202), as the `async` parameter asks. */
   const respond = async (

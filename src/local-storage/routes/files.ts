@@ -1,10 +1,9 @@
-// Storage files (contract §3, §4): `POST files/prepare` with federation credentials for the
-// embedded S3, `GET files/{id}`, `GET files` and the signed download link that a file's `url`
-// points to. Bytes never pass through here on upload; clients write straight to the embedded S3.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+// Storage files (contract §3, §4): `POST files/prepare` with upload parameters for the embedded file
+// storage (S3, Azure or GCS shape), `GET files/{id}`, `GET files` and the signed download link that a
+// file's `url` points to. Bytes never pass through here on upload; clients write to that storage.
+import { timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Hono } from 'hono';
-import { EMBEDDED_S3_ACCESS_KEY_ID } from '../embedded-s3.js';
 import type { FileRecord } from '../metadata-store.js';
 import { createParamReader, readRequestParams, readRunId } from '../request-params.js';
 import { findFile } from '../resource-lookup.js';
@@ -14,8 +13,9 @@ import { StorageError } from '../storage-error.js';
 import { formatStorageTime, requestOrigin, sendJson, validationError } from '../storage-response.js';
 
 const CODE = 'storage.files.validation';
-const CREDENTIALS_TTL_MS = 12 * 3600 * 1000;
 const MAX_LIST_LIMIT = 1000;
+/** The client's file name in an object key is cut to this (head and tail kept, extension included). */
+const MAX_KEY_NAME_CHARS = 200;
 
 export function registerFileDownloadRoute(app: Hono<StorageEnv>, deps: StorageDeps): void {
   // Unauthenticated like a presigned S3 URL: the HMAC signature in the query is the credential.
@@ -31,7 +31,7 @@ export function registerFileDownloadRoute(app: Hono<StorageEnv>, deps: StorageDe
     if (!valid || !Number.isFinite(expires) || expires * 1000 < deps.now().getTime()) {
       throw new StorageError(403, 'accessDenied', 'The download link is invalid or has expired.');
     }
-    const object = await deps.s3.openObject(file.key);
+    const object = await deps.fileStorage.openObject(file.key);
     if (!object)
       throw new StorageError(404, 'storage.fileNotUploaded', 'The file has not been uploaded yet.');
     const headers: Record<string, string> = {
@@ -48,8 +48,9 @@ export function registerFileRoutes(app: Hono<StorageEnv>, deps: StorageDeps): vo
   const viewOptions = (origin: string): FileViewOptions => ({
     origin,
     urlSigningSecret: state.urlSigningSecret,
-    bucket: deps.s3.bucket,
-    region: deps.s3.region,
+    provider: deps.fileStorage.provider,
+    bucket: deps.fileStorage.bucket,
+    region: deps.fileStorage.region,
     now: deps.now(),
   });
 
@@ -96,13 +97,7 @@ export function registerFileRoutes(app: Hono<StorageEnv>, deps: StorageDeps): vo
     return sendJson(
       {
         ...presentFile(file, viewOptions(requestOrigin(c))),
-        uploadParams: {
-          bucket: deps.s3.bucket,
-          key: file.key,
-          acl: 'private',
-          ...(file.isEncrypted ? { 'x-amz-server-side-encryption': 'AES256' } : {}),
-          credentials: createCredentials(now),
-        },
+        ...deps.fileStorage.uploadParams(file, now),
       },
       201,
     );
@@ -114,11 +109,7 @@ export function registerFileRoutes(app: Hono<StorageEnv>, deps: StorageDeps): vo
     const view = presentFile(file, viewOptions(requestOrigin(c)));
     const federation = createParamReader(c.req.query(), CODE).boolean('federationToken', false);
     if (!federation) return sendJson(view);
-    return sendJson({
-      ...view,
-      s3Path: { bucket: deps.s3.bucket, key: file.key },
-      credentials: createCredentials(deps.now()),
-    });
+    return sendJson({ ...view, ...deps.fileStorage.downloadParams(file, deps.now()) });
   });
 
   app.get('/files', async (c) => {
@@ -149,21 +140,16 @@ export function registerFileRoutes(app: Hono<StorageEnv>, deps: StorageDeps): vo
 /** Storage-like key; the client's name is reduced to safe characters so it cannot escape the bucket. */
 function buildObjectKey(id: number, name: string, now: Date): string {
   const date = now.toISOString().slice(0, 10).replaceAll('-', '/');
-  const safeName = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
+  const fullName = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_');
+  // One path segment of s3rver's store: file systems allow 255 bytes, s3rver adds a suffix.
+  const safeName =
+    fullName.length <= MAX_KEY_NAME_CHARS
+      ? fullName
+      : `${fullName.slice(0, MAX_KEY_NAME_CHARS / 2)}_${fullName.slice(-MAX_KEY_NAME_CHARS / 2)}`;
   return `exp-15/${LOCAL_PROJECT_ID}/files/${date}/${id}.${safeName}`;
 }
 
-/** s3rver checks only the access key id, so the secret and session token are fresh random values. */
-function createCredentials(now: Date) {
-  return {
-    AccessKeyId: EMBEDDED_S3_ACCESS_KEY_ID,
-    SecretAccessKey: randomBytes(30).toString('base64url'),
-    SessionToken: randomBytes(60).toString('base64url'),
-    Expiration: `${new Date(now.getTime() + CREDENTIALS_TTL_MS).toISOString().slice(0, 19)}+00:00`,
-  };
-}
-
-function assertCanReadFile(token: { id: string; isMasterToken: boolean }, file: FileRecord): void {
+export function assertCanReadFile(token: { id: string; isMasterToken: boolean }, file: FileRecord): void {
   if (!token.isMasterToken && file.creatorToken.id !== token.id) {
     throw new StorageError(404, 'storage.files.notFound', 'File not found');
   }

@@ -93,7 +93,11 @@ export function registerTableExportRoutes(app: Hono<StorageEnv>, deps: StorageDe
         const fileId = deps.metadata.nextFileId();
         const name = `${table.id}.csv${gzip ? '.gz' : ''}`;
         const key = `exp-2/${LOCAL_PROJECT_ID}/table-exports/${table.id.replaceAll('.', '/')}/${fileId}.${name}`;
-        const stored = await deps.s3.putObjectFromFile(key, path, gzip ? 'application/gzip' : 'text/csv');
+        const stored = await deps.fileStorage.putObjectFromFile(
+          key,
+          path,
+          gzip ? 'application/gzip' : 'text/csv',
+        );
         const file: FileRecord = {
           id: fileId,
           name,

@@ -1,5 +1,5 @@
 // Recognises a JSON or NDJSON write-table body from its Content-Type, and its Content-Encoding
-// (identity or gzip; anything else is refused with 415 before a byte is read).
+// (identity or gzip) and charset (UTF-8); anything else is refused with 415 before a byte is read.
 import { AppError } from '../../errors.js';
 import type { JsonBodyFormat } from './read-json-records.js';
 
@@ -10,6 +10,9 @@ const FORMATS: Readonly<Record<string, JsonBodyFormat>> = {
   'application/jsonl': 'ndjson',
   'application/x-jsonlines': 'ndjson',
 };
+
+/** JSON bodies by Content-Type (the README's list matches this one; a test checks). */
+export const JSON_MEDIA_TYPES = Object.keys(FORMATS);
 
 export interface JsonBodyType {
   format: JsonBodyFormat;
@@ -24,6 +27,15 @@ export function classifyJsonBody(
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
   const format = FORMATS[mediaType];
   if (!format) return undefined;
+  // JSON is UTF-8 (RFC 8259 §8.1); the tokenizer reads nothing else.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new AppError(
+      415,
+      'importer.unsupportedEncoding',
+      `Unsupported charset "${charset.slice(0, 100)}" for a JSON body: JSON is sent as UTF-8.`,
+    );
+  }
   const encoding = (contentEncoding ?? '').trim().toLowerCase();
   if (encoding === '' || encoding === 'identity') return { format, gzip: false };
   if (encoding === 'gzip' || encoding === 'x-gzip') return { format, gzip: true };

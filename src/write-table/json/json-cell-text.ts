@@ -8,7 +8,7 @@ export class RawNumber {
 }
 
 /** Deeper nesting is refused rather than risking the call stack on a hostile body. */
-const MAX_JSON_DEPTH = 256;
+export const MAX_JSON_DEPTH = 256;
 
 export class JsonTooDeepError extends Error {
   constructor() {

@@ -3,7 +3,8 @@
 // Knows line and record numbers for error messages; knows nothing about columns or CSV.
 import { Tokenizer, TokenParser, TokenType } from '@streamparser/json';
 import { AppError } from '../../errors.js';
-import { RawNumber } from './json-cell-text.js';
+import { MAX_JSON_DEPTH, RawNumber } from './json-cell-text.js';
+import { createJsonDepthGuard } from './json-depth-guard.js';
 
 export type JsonBodyFormat = 'json' | 'ndjson';
 
@@ -29,6 +30,8 @@ export interface ReadJsonRecordsOptions {
 }
 
 const NEWLINE = 0x0a;
+/** A root array and its record object, then a cell value as deep as a cell may be. */
+const MAX_BODY_DEPTH = MAX_JSON_DEPTH + 2;
 
 /** Keeps every number as its source text, so nothing is rounded on the way to the CSV. */
 class RawNumberTokenizer extends Tokenizer {
@@ -48,6 +51,7 @@ export function readJsonRecords(
     let bytesSinceRecord = 0;
     const parsed: Array<{ value: unknown; line: number }> = [];
     const structure = trackStructure(options.format);
+    const depthGuard = createJsonDepthGuard(MAX_BODY_DEPTH);
     const tokenizer = new RawNumberTokenizer({ separator: '' });
     let parser: TokenParser | undefined;
     const createParser = (paths: string[]) => {
@@ -66,6 +70,8 @@ export function readJsonRecords(
     const where = () => ({ line, record: emitted + parsed.length + 1 });
     const feed = (segment: Uint8Array) => {
       try {
+        // Before the tokenizer: it would build its stack for every level first.
+        depthGuard.scan(segment);
         tokenizer.write(segment);
       } catch (err) {
         throw invalidJson(where(), reason(err));

@@ -7,6 +7,7 @@ import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib'
 import { AppError, tableMissing } from '../../errors.js';
 import { createFailFast } from '../../http/fail-fast.js';
 import { streamToStorageFile } from '../../uploads/stream-to-storage-file.js';
+import { trackPrepares } from '../discard-file.js';
 import { receiveBody } from '../receive-body.js';
 import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from '../table-upload.js';
 import { createFieldCollector, type WriteTableOptions } from '../write-table-fields.js';
@@ -33,6 +34,7 @@ const CSV_ONLY_FIELDS = new Set([
   'escapedBy',
   'withoutHeaders',
   'ignoredLinesCount',
+  'encoding',
 ]);
 
 export interface JsonUploadDeps extends TableUploadDeps {
@@ -53,14 +55,15 @@ export async function uploadJsonBody(
   return run(async () => {
     const { options, explicitColumns } = readJsonFields(request.query, deps.limits);
     request.facts.tableId = options.table.tableId;
-    const session = (branchId: string | undefined) =>
-      deps.storage.session({ token: request.token, branchId, runId: request.runId, signal });
+    const session = (branchId: string | undefined, callSignal = signal) =>
+      deps.storage.session({ token: request.token, branchId, runId: request.runId, signal: callSignal });
     // The table first: a bad token or a refused createTable=0 costs no body, and its columns lead the header.
     const existing = await guard(session(options.branchId).getTable(options.table.tableId));
     if (!existing && !options.createTable) throw tableMissing(options.table.tableId);
 
     let upload: Promise<UploadedFile> | undefined;
     const body = receiveBody({
+      admission: request,
       encoding: 'raw',
       incoming: request.incoming,
       query: new URLSearchParams(),
@@ -111,7 +114,7 @@ export async function uploadJsonBody(
       const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
       pipeline(Readable.from(writeCsvRows(columns, sampleRows, records)), gzip).catch(() => {});
       const stored = await streamToStorageFile(gzip, deps, {
-        session: session(undefined),
+        session: trackPrepares(session(undefined, request.clientSignal), request.prepares),
         signal,
         clientSignal: request.clientSignal,
         describe: () => ({ name: `${options.table.tableName}.csv.gz` }),

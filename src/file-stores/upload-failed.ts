@@ -1,0 +1,36 @@
+// The one error a failed upload to Azure Blob Storage or GCS becomes: 502 with the provider and the
+// upstream status, its message scrubbed of SAS signatures and tokens. (S3 keeps importer.s3UploadFailed.)
+import { AppError } from '../errors.js';
+import type { FileProvider } from './file-store.js';
+import { redactSecrets } from './redact-secrets.js';
+
+const NAMES: Record<FileProvider, string> = {
+  aws: 'S3',
+  azure: 'Azure Blob Storage',
+  gcp: 'Google Cloud Storage',
+};
+
+export function fileUploadFailed(
+  provider: FileProvider,
+  status: number | undefined,
+  reason: string,
+  secrets: readonly string[] = [],
+): AppError {
+  const said = redactSecrets(reason, secrets).replace(/\s+/g, ' ').trim().slice(0, 300);
+  return new AppError(
+    502,
+    'importer.fileUploadFailed',
+    `Uploading the file to ${NAMES[provider]} failed${status ? ` (HTTP ${status})` : ''}: ${said}`,
+    { provider, ...(status ? { upstreamStatus: status } : {}) },
+  );
+}
+
+/** files/prepare answered `provider` without the upload block that provider needs. */
+export function missingUploadParams(provider: FileProvider, field: string): AppError {
+  return new AppError(
+    502,
+    'importer.storageFailed',
+    `Storage files/prepare answered provider "${provider}" without ${field}.`,
+    { provider },
+  );
+}
