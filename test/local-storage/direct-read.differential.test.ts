@@ -16,10 +16,10 @@ afterAll(() => d.close());
 
 describe('direct read versus the canonical pass', () => {
   it('loads random files identically both ways (tables-async with a header)', async () => {
-    await compareCreates(d, 1, 50);
+    await compareCreates(d, 1, 20);
   });
 
   it('loads random header-less files identically both ways (import-async, upsert on a key)', async () => {
-    await compareUpserts(d, 100_001, 25);
+    await compareUpserts(d, 100_001, 12);
   });
 });
