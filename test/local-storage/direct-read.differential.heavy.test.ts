@@ -15,11 +15,11 @@ beforeAll(async () => {
 afterAll(() => d.close());
 
 describe('direct read versus the canonical pass, many cases', () => {
-  it('loads 3000 random files identically both ways (tables-async with a header)', async () => {
-    await compareCreates(d, 1_000, 3000);
+  it('loads 1200 random files identically both ways (tables-async with a header)', async () => {
+    await compareCreates(d, 1_000, 1200);
   });
 
-  it('loads 1500 random header-less files identically both ways (import-async, upsert)', async () => {
-    await compareUpserts(d, 200_001, 1500);
+  it('loads 600 random header-less files identically both ways (import-async, upsert)', async () => {
+    await compareUpserts(d, 200_001, 600);
   });
 });
