@@ -5,7 +5,7 @@ import type { Provider, Runtime, Topology } from './service-process.js';
 import { MIB } from './stats.js';
 import type { BodyEncoding } from './write-table-request.js';
 
-export const PHASES = ['throughput', 'rss', 'small', 'concurrent'] as const;
+export const PHASES = ['throughput', 'rss', 'small', 'concurrent', 'local'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -22,6 +22,10 @@ export interface BenchOptions {
   rssBytes: { small: number; large: number };
   smallRequests: number;
   concurrentUploads: number;
+  /** Phase `local`: rows of the import CSV (60 bytes each), import runs, write-table size for RSS. */
+  localRows: number;
+  localRuns: number;
+  localRssBytes: number;
   partBytes: number;
   queueSize: number;
   /** Passed to the importer as is (after the bench's own settings, so these win). */
@@ -43,6 +47,10 @@ export const USAGE = `Usage: npm run bench -- [options]
   --encoding=multipart|raw  body of the uploads (default multipart, as curl -F)
   --size-mib=N --pairs=N throughput upload size and number of service/direct pairs (default 5; --quick 3)
   --rss-mib=A,B          the two peak-RSS upload sizes (default 256,2048; --quick 32,128)
+  --local-rows=N         phase local: rows of the 60-byte-row CSV the stand-in imports (default
+                         1000000; --quick 100000), timed over 3 import-async full loads
+  --local-rss-mib=N      phase local: write-table size for the local-mode process's peak RSS
+                         (default 1024; --quick 128)
   --part-mib=N --queue=N UPLOAD_PART_BYTES / UPLOAD_QUEUE_SIZE for both the service and the baseline
   --env=NAME=VALUE       extra environment for the importer (repeatable)
   --cpu-prof=DIR         write the importer's V8 CPU profile into DIR`;
@@ -65,6 +73,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'encoding',
     'size-mib',
     'rss-mib',
+    'local-rows',
+    'local-rss-mib',
     'pairs',
     'part-mib',
     'queue',
@@ -117,6 +127,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     rssBytes: parseRssSizes(one('rss-mib') ?? (quick ? '32,128' : '256,2048')),
     smallRequests: quick ? 10 : 50,
     concurrentUploads: quick ? 8 : 64,
+    localRows: Math.round(number('local-rows', quick ? 100_000 : 1_000_000)),
+    localRuns: 3,
+    localRssBytes: Math.round(number('local-rss-mib', quick ? 128 : 1024) * MIB),
     partBytes: Math.round(number('part-mib', defaults.uploadPartBytes / MIB) * MIB),
     queueSize: Math.round(number('queue', defaults.uploadQueueSize)),
     env,

@@ -2,6 +2,7 @@
 // JSON object whose keys the issue fixes. Formatting only: nothing is measured here.
 import type { BenchOptions } from './options.js';
 import type { ConcurrentResult } from './scenarios/concurrent.js';
+import type { LocalImportResult, LocalPeakRssResult } from './scenarios/local-import.js';
 import type { PeakRssResult } from './scenarios/peak-rss.js';
 import type { SmallCsvResult } from './scenarios/small-csv.js';
 import type { ThroughputResult } from './scenarios/throughput.js';
@@ -12,6 +13,8 @@ export interface BenchResults {
   rss?: { small: PeakRssResult; large: PeakRssResult };
   small?: SmallCsvResult;
   concurrent?: ConcurrentResult;
+  localImport?: LocalImportResult;
+  localRss?: LocalPeakRssResult;
   node: string;
   cpus: number;
   /** aws, azure or gcp: the file storage of the run. */
@@ -20,7 +23,7 @@ export interface BenchResults {
 }
 
 export function toJson(results: BenchResults): string {
-  const { throughput, rss, small, concurrent } = results;
+  const { throughput, rss, small, concurrent, localImport, localRss } = results;
   return JSON.stringify({
     throughputRatio1GiB: throughput ? round(throughput.ratio, 3) : null,
     serviceMiBps: throughput ? round(throughput.serviceMiBps) : null,
@@ -39,6 +42,11 @@ export function toJson(results: BenchResults): string {
           MiBps: round(concurrent.MiBps),
         }
       : null,
+    // Only the sizes the keys name: a --quick or --local-rows run leaves them null.
+    localImport1MRowsMs: localImport?.rows === 1_000_000 ? round(localImport.importMsP50) : null,
+    localImport1MRowsCpuSeconds:
+      localImport?.rows === 1_000_000 ? round(localImport.importCpuSecondsP50, 2) : null,
+    localPeakRssMiB1GiB: localRss?.bytes === 1024 * MIB ? round(localRss.peakMiB) : null,
     node: results.node,
     cpus: results.cpus,
     provider: results.provider,
@@ -49,7 +57,7 @@ export function toTable(results: BenchResults, options: BenchOptions): string {
   const rows: [string, string, string][] = [];
   const mib = (bytes: number) => `${round(bytes / MIB, 0)} MiB`;
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  const { throughput, rss, small, concurrent } = results;
+  const { throughput, rss, small, concurrent, localImport, localRss } = results;
   if (throughput) {
     const size = mib(options.throughputBytes);
     rows.push([
@@ -132,6 +140,29 @@ export function toTable(results: BenchResults, options: BenchOptions): string {
       '  service timings, median',
       `upload ${round(concurrent.uploadMsP50)} ms, job ${round(concurrent.jobMsP50)} ms`,
       '',
+    ]);
+  }
+  if (localImport) {
+    const size = `${localImport.rows.toLocaleString('en')} rows / ${round(localImport.bytes / 1e6, 0)} MB`;
+    rows.push([
+      `local stand-in: import-async full load, ${size}`,
+      `median ${round(localImport.importMsP50)} ms (${localImport.importMs.map((ms) => round(ms, 0)).join(', ')})`,
+      localImport.rows === 1_000_000
+        ? `≤ 1500 ms (issue 14): ${verdict(localImport.importMsP50 <= 1500)}`
+        : '',
+    ]);
+    rows.push([
+      '  CPU of the local-mode process per import, median',
+      `${round(localImport.importCpuSecondsP50, 2)} s`,
+      `${round(localImport.otherCores, 2)} of ${results.cpus} cores busy elsewhere`,
+    ]);
+    rows.push([`  tables-async of the same file (PK id)`, `${round(localImport.createMs)} ms`, '']);
+  }
+  if (localRss) {
+    rows.push([
+      `local-mode process peak RSS, ${mib(localRss.bytes)} write-table + job`,
+      `${round(localRss.peakMiB)} MiB (idle ${round(localRss.idleMiB)}; upload ${round(localRss.uploadPeakMiB)}, job ${round(localRss.jobPeakMiB)} in ${round(localRss.jobMs, 0)} ms)`,
+      localRss.bytes === 1024 * MIB ? `≤ 1024 MiB (issue 14): ${verdict(localRss.peakMiB <= 1024)}` : '',
     ]);
   }
   const header: [string, string, string] = ['figure', 'value', 'target (PRODUCT.md §6)'];

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { type BenchOptions, parseOptions } from './options.js';
 import { type BenchResults, toJson, toTable } from './report.js';
 import { measureConcurrent } from './scenarios/concurrent.js';
+import { measureLocalImport, measureLocalPeakRss } from './scenarios/local-import.js';
 import { measurePeakRss } from './scenarios/peak-rss.js';
 import { measureSmallCsv } from './scenarios/small-csv.js';
 import { measureThroughput, warmUp } from './scenarios/throughput.js';
@@ -87,6 +88,15 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
       `  ${options.rssBytes.large / MIB} MiB: peak ${large.peakMiB.toFixed(1)} MiB (idle ${large.idleMiB.toFixed(1)})`,
     );
     results.rss = { small, large };
+  }
+  if (phases.has('local')) {
+    log(`local Storage stand-in: ${options.localRows} rows imported ${options.localRuns}× (local mode)`);
+    results.localImport = await measureLocalImport(serviceOptions, options.localRows, options.localRuns, log);
+    log(`local Storage stand-in: peak RSS over a ${options.localRssBytes / MIB} MiB write-table and its job`);
+    results.localRss = await measureLocalPeakRss(serviceOptions, options.localRssBytes);
+    log(
+      `  peak ${results.localRss.peakMiB.toFixed(1)} MiB (idle ${results.localRss.idleMiB.toFixed(1)}; upload ${results.localRss.uploadPeakMiB.toFixed(1)}, job ${results.localRss.jobPeakMiB.toFixed(1)}), job ${results.localRss.jobMs.toFixed(0)} ms`,
+    );
   }
   return results;
 }

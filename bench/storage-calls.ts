@@ -1,6 +1,6 @@
 // The few Storage API calls the bench makes itself against the stand-in: files/prepare for the
-// direct-upload baseline, job polling (so one run's table load never overlaps the next run) and
-// table row counts (to prove every row arrived).
+// direct-upload baseline, job polling (so one run's table load never overlaps the next run), table
+// row counts (to prove every row arrived), and any other call (callStorage) for the local phase.
 import type { StorageFile, StorageJob } from '../src/storage-api/storage-types.js';
 
 export interface StorageTarget {
@@ -8,7 +8,7 @@ export interface StorageTarget {
   token: string;
 }
 
-async function call<T>(
+export async function callStorage<T>(
   target: StorageTarget,
   method: 'GET' | 'POST',
   path: string,
@@ -28,7 +28,7 @@ async function call<T>(
 }
 
 export function prepareFile(target: StorageTarget, name: string): Promise<StorageFile> {
-  return call<StorageFile>(target, 'POST', 'files/prepare', {
+  return callStorage<StorageFile>(target, 'POST', 'files/prepare', {
     name,
     federationToken: true,
     isEncrypted: true,
@@ -45,7 +45,7 @@ export async function waitForJob(
   const deadline = Date.now() + timeoutMs;
   let delayMs = 20;
   while (Date.now() < deadline) {
-    const job = await call<StorageJob>(target, 'GET', `jobs/${jobId}`);
+    const job = await callStorage<StorageJob>(target, 'GET', `jobs/${jobId}`);
     if (job.status === 'success') return job;
     if (job.status === 'error') throw new Error(`job ${jobId} failed: ${JSON.stringify(job.error)}`);
     await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -55,7 +55,7 @@ export async function waitForJob(
 }
 
 export async function tableRowsCount(target: StorageTarget, tableId: string): Promise<number> {
-  const table = await call<{ rowsCount?: number }>(target, 'GET', `tables/${tableId}`);
+  const table = await callStorage<{ rowsCount?: number }>(target, 'GET', `tables/${tableId}`);
   return table.rowsCount ?? 0;
 }
 

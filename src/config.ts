@@ -84,7 +84,7 @@ export const CONFIG_VARIABLES = [
 ] as const;
 
 /** DuckDB's own default is 80 % of RAM; a 1 GiB import fits well within this. */
-export const DEFAULT_DUCKDB_MEMORY = '512MB';
+export const DEFAULT_DUCKDB_MEMORY = '256MB';
 const DUCKDB_MEMORY = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
 
 export interface ConfigDefaults {

@@ -86,8 +86,8 @@ describe('settings', () => {
     expect([standIn.port, standIn.localS3Port]).toEqual([9080, 9081]);
   });
 
-  it('LOCAL_DUCKDB_MEMORY: a size, default 512MB; anything else is a config problem', () => {
-    expect(loadConfig({}).localDuckdbMemory).toBe('512MB');
+  it('LOCAL_DUCKDB_MEMORY: a size, default 256MB; anything else is a config problem', () => {
+    expect(loadConfig({}).localDuckdbMemory).toBe('256MB');
     expect(loadConfig({ LOCAL_DUCKDB_MEMORY: '2GB' }).localDuckdbMemory).toBe('2GB');
     expect(() => loadConfig({ LOCAL_DUCKDB_MEMORY: 'lots' })).toThrow(ConfigError);
   });

@@ -1,6 +1,7 @@
 // DuckDB statements of a table load: string tables, bulk reads of the canonical CSV (format in
-// csv/canonical-csv-format.ts), full/append/upsert loads, stats. Runs inside the caller's
-// transaction; Storage's validation rules live in csv/file-columns.ts, not here.
+// csv/canonical-csv-format.ts) or of a source file DuckDB may read as is (csv/direct-read-plan.ts),
+// full/append/upsert loads, stats. Runs inside the caller's transaction; Storage's validation rules
+// live in csv/file-columns.ts, not here.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MAX_CANONICAL_ROW_BYTES } from './csv/canonical-csv-format.js';
 import { quoteIdentifier, quoteLiteral, timestampLiteral } from './duckdb-sql.js';
@@ -9,12 +10,28 @@ import type { TableStats } from './table-store.js';
 /** Internal column holding each row's last change; never listed among a table's columns. */
 export const TIMESTAMP_COLUMN = '_timestamp';
 
+/** The rows of a load: the canonical CSV of the streaming pass, or the source file itself. */
+export type LoadRows = CanonicalRows | DirectRows;
+
 export interface CanonicalRows {
+  kind: 'canonical';
   /** The canonical CSV file. */
   path: string;
   /** The table column each field of the file goes to, in file order. */
   columns: readonly string[];
   rowsCount: number;
+}
+
+/** A plain UTF-8 file in Storage's default dialect that passed planDirectRead. */
+export interface DirectRows {
+  kind: 'direct';
+  path: string;
+  columns: readonly string[];
+  delimiter: string;
+  /** The first record is a header (skipped). */
+  header: boolean;
+  /** A value equal to this one is stored as '' (treatValuesAsNull, §9.6). */
+  emptyValue?: string;
 }
 
 export async function createStringTable(
@@ -48,15 +65,20 @@ export async function addStringColumns(
 export async function replaceRows(
   connection: DuckDBConnection,
   table: string,
-  rows: CanonicalRows,
+  rows: LoadRows,
   primaryKey: readonly string[],
   loadedAt: Date,
 ): Promise<void> {
   const target = quoteIdentifier(table);
   await connection.run(`DELETE FROM ${target}`);
-  await appendRows(connection, table, rows, loadedAt);
-  if (primaryKey.length === 0 || rows.rowsCount < 2) return;
+  const inserted = await appendRows(connection, table, rows, loadedAt);
+  if (primaryKey.length === 0 || inserted < 2) return;
   const partition = primaryKey.map(quoteIdentifier).join(', ');
+  // Duplicate keys are rare: finding none is a cheap aggregate, the dedup below a sort of all rows.
+  const duplicates = await connection.runAndReadAll(
+    `SELECT 1 FROM ${target} GROUP BY ${partition} HAVING count(*) > 1 LIMIT 1`,
+  );
+  if (duplicates.currentRowCount === 0) return;
   await connection.run(
     `DELETE FROM ${target} WHERE rowid IN (
        SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY ${partition} ORDER BY rowid DESC) AS rank FROM ${target})
@@ -64,19 +86,23 @@ export async function replaceRows(
   );
 }
 
-/** Appends every row of the file, in file order (incremental load without a primary key). */
+/**
+ * Appends every row of the file, in file order (incremental load without a primary key); returns
+ * how many.
+ */
 export async function appendRows(
   connection: DuckDBConnection,
   table: string,
-  rows: CanonicalRows,
+  rows: LoadRows,
   loadedAt: Date,
-): Promise<void> {
-  if (rows.rowsCount === 0) return;
+): Promise<number> {
+  if (rows.kind === 'canonical' && rows.rowsCount === 0) return 0;
   const columns = rows.columns.map(quoteIdentifier).join(', ');
-  await connection.run(
+  const result = await connection.run(
     `INSERT INTO ${quoteIdentifier(table)} (${columns}, ${quoteIdentifier(TIMESTAMP_COLUMN)})
      SELECT ${columns}, ${timestampLiteral(loadedAt)} FROM (${selectRows(rows, [])})`,
   );
+  return Number(result.rowsChanged);
 }
 
 /**
@@ -87,11 +113,11 @@ export async function appendRows(
 export async function upsertRows(
   connection: DuckDBConnection,
   table: string,
-  rows: CanonicalRows,
+  rows: LoadRows,
   primaryKey: readonly string[],
   loadedAt: Date,
 ): Promise<void> {
-  if (rows.rowsCount === 0) return;
+  if (rows.kind === 'canonical' && rows.rowsCount === 0) return;
   const target = quoteIdentifier(table);
   const columns = rows.columns.map(quoteIdentifier);
   const keyMatches = (left: string, right: string) =>
@@ -153,12 +179,26 @@ export async function readTableColumns(
 }
 
 /** The file's rows as table columns; with a primary key, the last row of each key in file order. */
-function selectRows(rows: CanonicalRows, primaryKey: readonly string[]): string {
-  const fields = rows.columns.map((column, index) => `c${index} AS ${quoteIdentifier(column)}`);
-  const select = `SELECT ${fields.join(', ')} FROM ${readCanonicalCsv(rows.path, rows.columns.length)}`;
-  if (primaryKey.length === 0) return select;
-  const partition = primaryKey.map((key) => `c${rows.columns.indexOf(key)}`).join(', ');
-  return `${select} QUALIFY row_number() OVER (PARTITION BY ${partition} ORDER BY _n DESC) = 1`;
+function selectRows(rows: LoadRows, primaryKey: readonly string[]): string {
+  const value = (index: number) =>
+    rows.kind === 'direct' ? directValue(`c${index}`, rows.emptyValue) : `c${index}`;
+  const fields = rows.columns.map((column, index) => `${value(index)} AS ${quoteIdentifier(column)}`);
+  const source =
+    rows.kind === 'canonical'
+      ? readCanonicalCsv(rows.path, rows.columns.length)
+      : readDirectCsv(rows.path, rows.columns.length, rows.delimiter, rows.header);
+  if (primaryKey.length === 0) return `SELECT ${fields.join(', ')} FROM ${source}`;
+  const partition = primaryKey.map((key) => value(rows.columns.indexOf(key))).join(', ');
+  // The direct read has no ordinal column: a streaming row_number() keeps the scan's (file) order.
+  const from = rows.kind === 'canonical' ? source : `(SELECT *, row_number() OVER () AS _n FROM ${source})`;
+  return `SELECT ${fields.join(', ')} FROM ${from} QUALIFY row_number() OVER (PARTITION BY ${partition} ORDER BY _n DESC) = 1`;
+}
+
+/** DuckDB reads an empty unquoted value as NULL; the canonical pass (and Storage) as ''. */
+function directValue(field: string, emptyValue: string | undefined): string {
+  return emptyValue === undefined || emptyValue === ''
+    ? `coalesce(${field}, '')`
+    : `coalesce(nullif(${field}, ${quoteLiteral(emptyValue)}), '')`;
 }
 
 /**
@@ -180,4 +220,17 @@ function readCanonicalCsv(path: string, fieldCount: number): string {
   return `read_csv(${quoteLiteral(path)}, header = false, auto_detect = false, columns = {${columns.join(', ')}},
     delim = ',', quote = '"', escape = '"', new_line = '\\n', allow_quoted_nulls = false,
     strict_mode = true, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES})`;
+}
+
+/**
+ * DuckDB's bulk CSV reader on a source file that passed planDirectRead: RFC 4180 with `"`, strict
+ * about field counts and anything after a closing quote; quoted empty values stay '' (not NULL).
+ * Any error here makes the caller take the canonical pass, which reports Storage's error.
+ */
+function readDirectCsv(path: string, fieldCount: number, delimiter: string, header: boolean): string {
+  const columns: string[] = [];
+  for (let index = 0; index < fieldCount; index++) columns.push(`'c${index}': 'VARCHAR'`);
+  return `read_csv(${quoteLiteral(path)}, header = ${header}, auto_detect = false, columns = {${columns.join(', ')}},
+    delim = ${quoteLiteral(delimiter)}, quote = '"', escape = '"', new_line = '\\n', allow_quoted_nulls = false,
+    strict_mode = true, parallel = true)`;
 }

@@ -1,11 +1,13 @@
 // One load of a CSV file into a DuckDB table, with Storage's rules: tables-async (create from the
-// file) and import-async (into an existing table). The streaming pass runs first, outside any
-// transaction; the DuckDB changes then run in one transaction, so a failed load changes nothing.
+// file) and import-async (into an existing table). DuckDB reads plain files as they are; others take
+// the streaming canonical pass first, outside any transaction. The DuckDB changes run in one
+// transaction, so a failed load changes nothing.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CsvLayout } from './csv/canonical-csv-encoder.js';
 import { type CsvDialect, parseCsvDialect } from './csv/csv-dialect.js';
+import { planDirectRead } from './csv/direct-read-plan.js';
 import {
   assertNoMissingColumns,
   columnsNotMatch,
@@ -20,7 +22,9 @@ import { toDuckdbTableName } from './duckdb-sql.js';
 import {
   addStringColumns,
   appendRows,
+  type CanonicalRows,
   createStringTable,
+  type DirectRows,
   readTableColumns,
   readTableStats,
   replaceRows,
@@ -34,7 +38,12 @@ export interface LoadContext {
   connection: DuckDBConnection;
   /** Directory for the canonical CSV of this load (one sub-directory per load, removed after). */
   tempRoot: string;
+  /** false: always take the canonical pass (tests compare both ways); default true. */
+  directRead?: boolean;
 }
+
+/** The rows of the file, without the table columns they go to (known once the header is read). */
+type FileRows = Omit<CanonicalRows, 'columns'> | Omit<DirectRows, 'columns'>;
 
 export async function createTableFromFile(
   context: LoadContext,
@@ -74,7 +83,7 @@ export async function createTableFromFile(
     };
   }
 
-  return withCanonicalCsv(context.tempRoot, file, dialect, layout, options, async (path, rowsCount) => {
+  return withFileRows(context, file, dialect, layout, options, async (fileRows) => {
     if (schema === undefined) {
       throw new StorageError(
         400,
@@ -87,7 +96,7 @@ export async function createTableFromFile(
       await createStringTable(connection, table, columns).catch((error: unknown) => {
         throw isAlreadyExists(error) ? tableAlreadyExists(tableId) : error;
       });
-      await replaceRows(connection, table, { path, columns, rowsCount }, primaryKey, new Date());
+      await replaceRows(connection, table, { ...fileRows, columns }, primaryKey, new Date());
       const stats = await readTableStats(connection, table, columns);
       if (marker) await recordJobOutcome(connection, marker, { columns, primaryKey, ...stats });
       return stats;
@@ -128,7 +137,7 @@ export async function importFileIntoTable(
     };
   }
 
-  return withCanonicalCsv(context.tempRoot, file, dialect, layout, options, async (path, rowsCount) => {
+  return withFileRows(context, file, dialect, layout, options, async (fileRows) => {
     // No header at all (0-byte file): every table column is missing.
     if (fileColumns === undefined) throw columnsNotMatch(current.columns, current.columns, dialect.delimiter);
     const importedColumns = fileColumns;
@@ -136,7 +145,7 @@ export async function importFileIntoTable(
     const addedColumns = importedColumns.filter((column) => !known.has(column));
     const columns = [...current.columns, ...addedColumns];
     if (columns.length > MAX_TABLE_COLUMNS) throw tooManyColumns(columns.length);
-    const rows = { path, columns: importedColumns, rowsCount };
+    const rows = { ...fileRows, columns: importedColumns };
     const stats = await inTransaction(connection, async () => {
       await addStringColumns(connection, table, addedColumns);
       const loadedAt = new Date();
@@ -159,17 +168,34 @@ export function tableNotFound(tableId: string): StorageError {
   return new StorageError(404, 'storage.tables.notFound', `The table "${tableId}" was not found.`);
 }
 
-/** Runs the streaming pass into a fresh temp dir, then `load` with the canonical file. */
-async function withCanonicalCsv<T>(
-  tempRoot: string,
+/**
+ * Runs `load` with the source file itself when DuckDB may read it as it is (planDirectRead), else
+ * (or when DuckDB refuses its contents) with the canonical CSV of the streaming pass, written into
+ * a fresh temp dir. The canonical pass is the one that reports Storage's load errors.
+ */
+async function withFileRows<T>(
+  context: LoadContext,
   file: SourceFile,
   dialect: CsvDialect,
   layout: CsvLayout,
   options: CsvLoadOptions,
-  load: (path: string, rowsCount: number) => Promise<T>,
+  load: (rows: FileRows) => Promise<T>,
 ): Promise<T> {
   const emptyValue = resolveEmptyValue(options.treatValuesAsNull);
-  const dir = await mkdtemp(join(tempRoot, 'table-store-load-'));
+  if (context.directRead !== false && (await planDirectRead({ source: file, dialect, layout }))) {
+    try {
+      return await load({
+        kind: 'direct',
+        path: file.path,
+        delimiter: dialect.delimiter,
+        header: layout.kind === 'header',
+        ...(emptyValue === undefined ? {} : { emptyValue }),
+      });
+    } catch (error) {
+      if (!isInputError(error)) throw error;
+    }
+  }
+  const dir = await mkdtemp(join(context.tempRoot, 'table-store-load-'));
   try {
     const path = join(dir, 'rows.csv');
     const { rowsCount } = await writeCanonicalCsv({
@@ -179,10 +205,19 @@ async function withCanonicalCsv<T>(
       ...(emptyValue === undefined ? {} : { emptyValue }),
       outputPath: path,
     });
-    return await load(path, rowsCount);
+    return await load({ kind: 'canonical', path, rowsCount });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** DuckDB's CSV reader refusing the file's contents (field counts, quotes, line size, encoding). */
+function isInputError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    !(error instanceof StorageError) &&
+    /^(Invalid Input|Conversion) Error/.test(error.message)
+  );
 }
 
 async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
