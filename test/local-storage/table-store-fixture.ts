@@ -10,7 +10,7 @@ import {
   openTableStore,
   type SourceFile,
   type TableStore,
-} from '../../src/local-storage/table-store.js';
+} from '../../src/local-storage/tables/table-store.js';
 
 export const defaultLoadOptions: CsvLoadOptions = {
   delimiter: ',',

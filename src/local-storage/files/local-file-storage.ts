@@ -1,8 +1,9 @@
 // The stand-in's own file storage, whichever provider local mode runs (LOCAL_FILE_PROVIDER): s3rver,
 // Azurite or the GCS API stand-in. It hands out the provider's upload and download parameters for a
 // Storage file and reads uploaded files back for import jobs and download links.
-import type { EmbeddedS3Object } from '../embedded-s3.js';
-import type { FileRecord } from '../metadata-store.js';
+
+import type { FileRecord } from '../metadata/metadata-store.js';
+import type { EmbeddedS3Object } from './embedded-s3.js';
 
 export type LocalFileProvider = 'aws' | 'azure' | 'gcp';
 
