@@ -12,13 +12,8 @@ import { presentTable } from '../metadata/resource-views.js';
 import { StorageError } from '../protocol/storage-error.js';
 import { formatStorageTime } from '../protocol/storage-response.js';
 import type { CommittedJobOutcome } from '../tables/job-outcomes.js';
-import type {
-  CsvLoadOptions,
-  SourceFile,
-  TableSchema,
-  TableStats,
-  TableStore,
-} from '../tables/table-store.js';
+import type { TableStore } from '../tables/table-store.js';
+import type { CsvLoadOptions, SourceFile, TableSchema, TableStats } from '../tables/table-types.js';
 import type { JobOutcome, JobWork } from './job-runner.js';
 
 export interface TableCreateRequest {

@@ -4,7 +4,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { MAX_CANONICAL_ROW_BYTES } from '../csv/canonical-csv-format.js';
 import { quoteIdentifier, quoteLiteral, timestampLiteral } from './duckdb-sql.js';
-import type { TableStats } from './table-store.js';
+import type { TableStats } from './table-types.js';
 
 /** Internal column holding each row's last change; never listed among a table's columns. */
 export const TIMESTAMP_COLUMN = '_timestamp';

@@ -28,7 +28,7 @@ import {
   upsertRows,
 } from './duckdb-table-load.js';
 import { type JobCommitMarker, recordJobOutcome } from './job-outcomes.js';
-import type { CsvLoadOptions, SourceFile, TableSchema, TableStats } from './table-store.js';
+import type { CsvLoadOptions, SourceFile, TableSchema, TableStats } from './table-types.js';
 
 export interface LoadContext {
   connection: DuckDBConnection;

@@ -18,36 +18,8 @@ import {
 } from './job-outcomes.js';
 import type { RowFilter } from './row-filter.js';
 import { createTableFromFile, importFileIntoTable, tableNotFound } from './table-load.js';
+import type { CsvLoadOptions, SourceFile, TableSchema, TableStats } from './table-types.js';
 
-export interface CsvLoadOptions {
-  delimiter: string;
-  enclosure: string;
-  escapedBy: string;
-  /** When given (non-empty): the file has no header row; names are sanitised like headers. */
-  columns?: string[];
-  withoutHeaders: boolean;
-  /**
-   * Leading records to skip. A header counts as one: with a header in the file, record 1 is the
-   * header and data starts after max(ignoredLinesCount, 1) records (contract §5.1, §9.3).
-   */
-  ignoredLinesCount: number;
-  /** At most 1 element; matching values are stored as '' on these string tables (§9.6). */
-  treatValuesAsNull?: string[];
-}
-export interface TableSchema {
-  columns: string[];
-  primaryKey: string[];
-}
-export interface TableStats {
-  rowsCount: number;
-  /** Sum of the UTF-8 byte lengths of all values; `_timestamp`, quotes and delimiters excluded. */
-  dataSizeBytes: number;
-}
-/** A local temp file the caller downloaded from S3; gzip decided by the Storage file name (.gz). */
-export interface SourceFile {
-  path: string;
-  gzip: boolean;
-}
 export interface TableStore {
   /**
    * tables-async: create from the file's header (or `columns`) and load it. With a `marker`, the

@@ -5,7 +5,7 @@ import { invalidColumnName, MAX_COLUMN_NAME_LENGTH } from '../../csv/file-column
 import type { ParamReader } from '../../protocol/request-params.js';
 import { quoteValue } from '../../protocol/storage-error.js';
 import { validationError } from '../../protocol/storage-response.js';
-import type { CsvLoadOptions } from '../../tables/table-store.js';
+import type { CsvLoadOptions } from '../../tables/table-types.js';
 
 const CODE = 'storage.tables.validation';
 /**
