@@ -14,11 +14,8 @@ import { createTokenRegistry, type LocalStorageToken } from './auth/tokens.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import type { FaultInjector } from './faults/fault-injector.js';
 import { startFaultLayer } from './faults/fault-layer.js';
-import {
-  type LocalFileProvider,
-  type LocalFileStorage,
-  startLocalFileStorage,
-} from './files/local-file-storage.js';
+import type { LocalFileProvider, LocalFileStorage } from './files/local-file-storage.js';
+import { startLocalFileStorage } from './files/start-local-file-storage.js';
 import { createJobRunner, markInterruptedJobs } from './jobs/job-runner.js';
 import { createTableJobs, reconcileInterruptedJobs, recoverCommittedJobs } from './jobs/table-jobs.js';
 import { openMetadataStore } from './metadata/metadata-store.js';
