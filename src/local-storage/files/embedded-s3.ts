@@ -2,7 +2,7 @@
 // objects live under `<dataDir>/s3`, reachable only through the signature-checking gate
 // (s3-gate.ts) on the advertised port. The stand-in reads uploads back straight from s3rver's store,
 // as Storage reads its own bucket: an S3 request per read would add 10–20 ms to every import job.
-// It issues credentials scoped to one key; which key belongs to which file is routes/files.ts's.
+// It issues credentials scoped to one key; which key belongs to which file is api/routes/files.ts's.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';

@@ -1,7 +1,7 @@
 // Durable metadata of the local Storage stand-in (buckets, tables, files, jobs, id counters) as one
 // JSON document under dataDir, replaced atomically (write temp, fsync, rename, fsync the directory)
 // on every save; ids are reserved ahead in blocks, so one handed out before a crash is never reused. Table
-// rows live in DuckDB (table-store.ts), not here. A small document keeps restarts trivial and the
+// rows live in DuckDB (tables/table-store.ts), not here. A small document keeps restarts trivial and the
 // state human-readable; saves are serialised and coalesced, so callers just mutate and `await save()`.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
@@ -83,7 +83,7 @@ export interface JobRecord {
   error?: { code: string; message: string; exceptionId: string };
 }
 
-/** Timestamps are stored already in Storage format (storage-response.ts formatStorageTime). */
+/** Timestamps are stored already in Storage format (protocol/storage-response.ts formatStorageTime). */
 export interface MetadataState {
   version: 1;
   projectCreated: string;

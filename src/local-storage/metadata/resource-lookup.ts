@@ -1,5 +1,5 @@
 // Finding buckets, tables, files and jobs by id, with Storage's 404s when they are missing.
-// Permission checks stay with the caller (auth.ts), because they depend on the operation.
+// Permission checks stay with the caller (auth/tokens.ts), because they depend on the operation.
 
 import { StorageError } from '../protocol/storage-error.js';
 import type { BucketRecord, FileRecord, JobRecord, MetadataState, TableRecord } from './metadata-store.js';

@@ -1,6 +1,6 @@
 // `GET tables/{id}/data-preview` (contract §8.2): `rfc` CSV (header + every value quoted, `"`
 // doubled, LF, trailing newline) or `json` with 16,384-character truncation; limit ≤ 1000.
-// Where-filters and changedSince/changedUntil are applied (row-filter.ts); ordering and fulltext
+// Where-filters and changedSince/changedUntil are applied (tables/row-filter.ts); ordering and fulltext
 // search are not implemented and are rejected, never silently ignored.
 import type { Hono } from 'hono';
 import { assertBucketAccess } from '../../auth/tokens.js';

@@ -1,5 +1,5 @@
 // `POST tables/{id}/import-async` (contract §5): validates synchronously (table, permissions,
-// dataFileId, CSV dialect) and queues a tableImport job; the job's work lives in table-jobs.ts.
+// dataFileId, CSV dialect) and queues a tableImport job; the job's work lives in jobs/table-jobs.ts.
 import type { Hono } from 'hono';
 import { assertBucketAccess } from '../../auth/tokens.js';
 import { buildJobRecord } from '../../jobs/job-runner.js';

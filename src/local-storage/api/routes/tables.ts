@@ -1,5 +1,5 @@
 // Tables (contract §6.1, §8.1): `GET tables/{id}` and `POST buckets/{id}/tables-async`, which
-// validates synchronously and queues a tableCreate job; the job's work lives in table-jobs.ts.
+// validates synchronously and queues a tableCreate job; the job's work lives in jobs/table-jobs.ts.
 import type { Hono } from 'hono';
 import { assertBucketAccess } from '../../auth/tokens.js';
 import { buildJobRecord } from '../../jobs/job-runner.js';
