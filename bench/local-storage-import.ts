@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { parseCsvDialect } from '../src/local-storage/csv/csv-dialect.js';
 import { writeCanonicalCsv } from '../src/local-storage/csv/write-canonical-csv.js';
-import { openTableStore } from '../src/local-storage/table-store.js';
+import { openTableStore } from '../src/local-storage/tables/table-store.js';
 
 const rowsCount = Number(process.argv[2] ?? 1_000_000);
 const dir = await mkdtemp(join(tmpdir(), 'bench-local-storage-'));

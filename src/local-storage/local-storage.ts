@@ -9,23 +9,20 @@ import { Hono } from 'hono';
 import { DEFAULT_DUCKDB_MEMORY } from '../config.js';
 import type { Logger } from '../logger.js';
 import { toListenError } from '../startup-failure.js';
-import { createTokenRegistry, type LocalStorageToken } from './auth.js';
+import { createStorageApp } from './api/storage-app.js';
+import { createTokenRegistry, type LocalStorageToken } from './auth/tokens.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import type { FaultInjector } from './faults/fault-injector.js';
 import { startFaultLayer } from './faults/fault-layer.js';
-import {
-  type LocalFileProvider,
-  type LocalFileStorage,
-  startLocalFileStorage,
-} from './files/local-file-storage.js';
-import { createJobRunner, markInterruptedJobs } from './job-runner.js';
-import { openMetadataStore } from './metadata-store.js';
-import { createStorageApp } from './storage-app.js';
-import { MOUNT_PATH } from './storage-response.js';
-import { createTableJobs, reconcileInterruptedJobs, recoverCommittedJobs } from './table-jobs.js';
-import { openTableStore, type TableStore } from './table-store.js';
+import type { LocalFileProvider, LocalFileStorage } from './files/local-file-storage.js';
+import { startLocalFileStorage } from './files/start-local-file-storage.js';
+import { createJobRunner, markInterruptedJobs } from './jobs/job-runner.js';
+import { createTableJobs, reconcileInterruptedJobs, recoverCommittedJobs } from './jobs/table-jobs.js';
+import { openMetadataStore } from './metadata/metadata-store.js';
+import { MOUNT_PATH } from './protocol/storage-response.js';
+import { openTableStore, type TableStore } from './tables/table-store.js';
 
-export type { BucketPermission, LocalStorageToken } from './auth.js';
+export type { BucketPermission, LocalStorageToken } from './auth/tokens.js';
 
 export interface LocalStorageOptions {
   /** Everything persists here: metadata.json, tables.duckdb, s3/ | azurite/ | gcs/ (objects), tmp/. */

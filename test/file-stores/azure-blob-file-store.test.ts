@@ -15,7 +15,7 @@ import {
 } from '../../src/file-stores/azure-blob-file-store.js';
 import { startAzuriteFileStorage } from '../../src/local-storage/files/azurite-file-storage.js';
 import type { LocalFileStorage } from '../../src/local-storage/files/local-file-storage.js';
-import type { FileRecord } from '../../src/local-storage/metadata-store.js';
+import type { FileRecord } from '../../src/local-storage/metadata/metadata-store.js';
 import type { StorageFile } from '../../src/storage-api/storage-types.js';
 
 const MIB = 1024 * 1024;

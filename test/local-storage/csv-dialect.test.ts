@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsvDialect } from '../../src/local-storage/csv/csv-dialect.js';
-import { StorageError } from '../../src/local-storage/storage-error.js';
+import { StorageError } from '../../src/local-storage/protocol/storage-error.js';
 
 function errorOf(run: () => unknown): StorageError {
   try {

@@ -8,7 +8,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'vitest';
 import { parseCsvDialect } from '../../src/local-storage/csv/csv-dialect.js';
 import { planDirectRead } from '../../src/local-storage/csv/direct-read-plan.js';
-import { createTableFromFile, importFileIntoTable } from '../../src/local-storage/table-load.js';
+import { createTableFromFile, importFileIntoTable } from '../../src/local-storage/tables/table-load.js';
 
 const ALPHABET = ['a', 'b', ',', ',', '"', '"', '\n', '\n', ' ', '\r', '\t', 'é', ';'];
 

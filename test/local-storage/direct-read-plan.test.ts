@@ -42,7 +42,7 @@ async function plan(
 function plainRows(size: number): string {
   const row = `1,${'x'.repeat(61)}\n`;
   const rows = row.repeat(Math.floor(size / row.length));
-  return rows + `1,${'y'.repeat(size - rows.length - 3)}\n`;
+  return `${rows}1,${'y'.repeat(size - rows.length - 3)}\n`;
 }
 
 describe('planDirectRead', () => {

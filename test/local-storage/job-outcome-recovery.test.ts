@@ -4,10 +4,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startS3FileStorage } from '../../src/local-storage/files/s3-file-storage.js';
-import { buildJobRecord } from '../../src/local-storage/job-runner.js';
-import { openMetadataStore } from '../../src/local-storage/metadata-store.js';
-import { createTableJobs } from '../../src/local-storage/table-jobs.js';
-import { openTableStore } from '../../src/local-storage/table-store.js';
+import { buildJobRecord } from '../../src/local-storage/jobs/job-runner.js';
+import { createTableJobs } from '../../src/local-storage/jobs/table-jobs.js';
+import { openMetadataStore } from '../../src/local-storage/metadata/metadata-store.js';
+import { openTableStore } from '../../src/local-storage/tables/table-store.js';
 import { createContractClient, type Json } from '../contract/support/storage-client.js';
 import { useStorageTarget } from '../contract/support/storage-target.js';
 

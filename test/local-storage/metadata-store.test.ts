@@ -5,7 +5,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openMetadataStore } from '../../src/local-storage/metadata-store.js';
+import { openMetadataStore } from '../../src/local-storage/metadata/metadata-store.js';
 
 let dataDir = '';
 afterEach(async () => {

@@ -5,12 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import {
-  type CsvLoadOptions,
-  openTableStore,
-  type SourceFile,
-  type TableStore,
-} from '../../src/local-storage/table-store.js';
+import { openTableStore, type TableStore } from '../../src/local-storage/tables/table-store.js';
+import type { CsvLoadOptions, SourceFile } from '../../src/local-storage/tables/table-types.js';
 
 export const defaultLoadOptions: CsvLoadOptions = {
   delimiter: ',',

@@ -1,7 +1,7 @@
 // CSV dialects and malformed files end to end (file → DuckDB → preview), contract §9.1/§9.6:
 // BOM, gzip, CRLF, multi-line and doubled quotes, no enclosure, escapedBy, TAB, load errors.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CsvLoadOptions } from '../../src/local-storage/table-store.js';
+import type { CsvLoadOptions } from '../../src/local-storage/tables/table-types.js';
 import { defaultLoadOptions, openStoreFixture, type StoreFixture } from './table-store-fixture.js';
 
 const TABLE = 'in.c-main.dialects';

@@ -2,7 +2,7 @@
 // missing columns, full vs incremental loads with and without a primary key, empty files,
 // columns/withoutHeaders/ignoredLinesCount, and that a failed import changes nothing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CsvLoadOptions, TableSchema } from '../../src/local-storage/table-store.js';
+import type { CsvLoadOptions, TableSchema } from '../../src/local-storage/tables/table-types.js';
 import { defaultLoadOptions, openStoreFixture, type StoreFixture } from './table-store-fixture.js';
 
 const TABLE = 'in.c-main.users';

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DUCKDB_MEMORY } from '../../src/config.js';
-import { StorageError } from '../../src/local-storage/storage-error.js';
-import { openTableStore } from '../../src/local-storage/table-store.js';
+import { StorageError } from '../../src/local-storage/protocol/storage-error.js';
+import { openTableStore } from '../../src/local-storage/tables/table-store.js';
 import { defaultLoadOptions } from './table-store-fixture.js';
 
 let dir: string;

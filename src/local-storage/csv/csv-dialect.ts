@@ -1,6 +1,6 @@
 // CSV dialect parameters of tables-async / import-async (contract §5.1): defaults, the TAB aliases
 // and Storage's validation codes. Knows nothing about parsing files; see csv-record-parser.ts.
-import { StorageError } from '../storage-error.js';
+import { StorageError } from '../protocol/storage-error.js';
 
 export interface CsvDialect {
   /** Exactly one UTF-16 code unit (TAB allowed). */

@@ -1,6 +1,6 @@
 // The job error for data Storage cannot load: Snowflake reports these as "Load error: …", Redshift
 // as `invalidData`. The code `csvImport.invalidData` is a local-only choice (contract §2.3).
-import { StorageError } from '../storage-error.js';
+import { StorageError } from '../protocol/storage-error.js';
 
 export const LOAD_ERROR_CODE = 'csvImport.invalidData';
 

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Hono } from 'hono';
 import type { Logger } from '../../logger.js';
-import type { JobRunner } from '../job-runner.js';
+import type { JobRunner } from '../jobs/job-runner.js';
 import type { FaultInjector } from './fault-injector.js';
 import { startS3FaultProxy } from './s3-fault-proxy.js';
 import { withStorageFaults } from './storage-faults.js';

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import type { Logger } from '../../logger.js';
-import { createExceptionId, sendJson } from '../storage-response.js';
+import { createExceptionId, sendJson } from '../protocol/storage-response.js';
 import type { FaultInjector } from './fault-injector.js';
 import type { FailureKind, StorageTarget } from './fault-plan.js';
 

@@ -1,8 +1,10 @@
 // The stand-in's own file storage, whichever provider local mode runs (LOCAL_FILE_PROVIDER): s3rver,
 // Azurite or the GCS API stand-in. It hands out the provider's upload and download parameters for a
-// Storage file and reads uploaded files back for import jobs and download links.
-import type { EmbeddedS3Object } from '../embedded-s3.js';
-import type { FileRecord } from '../metadata-store.js';
+// Storage file and reads uploaded files back for import jobs and download links. This module is the
+// seam every provider implements; start-local-file-storage.ts picks and starts one.
+
+import type { FileRecord } from '../metadata/metadata-store.js';
+import type { EmbeddedS3Object } from './embedded-s3.js';
 
 export type LocalFileProvider = 'aws' | 'azure' | 'gcp';
 
@@ -40,17 +42,6 @@ export interface LocalFileStorageOptions {
   port: number;
   /** The stand-in's persistent secret: S3 credentials are derived from it (s3-credentials.ts). */
   signingSecret: string;
-}
-
-export async function startLocalFileStorage(options: LocalFileStorageOptions): Promise<LocalFileStorage> {
-  switch (options.provider) {
-    case 'azure':
-      return (await import('./azurite-file-storage.js')).startAzuriteFileStorage(options);
-    case 'gcp':
-      return (await import('./gcs-file-storage.js')).startGcsFileStorage(options);
-    default:
-      return (await import('./s3-file-storage.js')).startS3FileStorage(options);
-  }
 }
 
 /** The address to advertise for a listener bound to `host` (a wildcard becomes loopback). */

@@ -1,7 +1,7 @@
 // Local file storage on AWS terms: the embedded s3rver behind its signature check, with federation
 // credentials derived from the stand-in's secret and valid for one file's key only.
 import { join } from 'node:path';
-import { startEmbeddedS3 } from '../embedded-s3.js';
+import { startEmbeddedS3 } from './embedded-s3.js';
 import type { LocalFileStorage, LocalFileStorageOptions } from './local-file-storage.js';
 
 const CREDENTIALS_TTL_MS = 12 * 3600 * 1000;
