@@ -64,8 +64,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 export function buildDist(): void {
   if (distBuilt) return;
   rmSync(DIST_DIR, { recursive: true, force: true });
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', DIST_DIR], {
+  // The build script, not bare tsc: it also copies the browser page's static files next to the code.
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--outDir', DIST_DIR], {
     cwd: ROOT,
     stdio: 'inherit',
   });
