@@ -2,7 +2,7 @@
 // (same key) after every failure until it has a 200: under 20 % upstream faults every request
 // ends imported exactly once, in order, so every table holds exactly the rows of its sequence.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultPlan } from '../../src/local-storage/faults/fault-plan.js';
+import { FAULTS_20_PERCENT } from '../support/fault-plans.js';
 import { multipart, writeTable } from '../support/http-client.js';
 import {
   expectNoSecrets,
@@ -11,24 +11,6 @@ import {
   startReliabilityService,
 } from '../support/reliability-service.js';
 
-/** The plan of faults-under-load.test.ts (20 % of Storage calls and S3 uploads fail). */
-const FAULTS_20_PERCENT: Partial<FaultPlan> = {
-  seed: 20_240_601,
-  retryAfterSeconds: 1,
-  rules: [
-    { target: '*', fault: '500', rate: 0.04 },
-    { target: '*', fault: '502', rate: 0.03 },
-    { target: '*', fault: '503', rate: 0.04 },
-    { target: '*', fault: '429', rate: 0.03 },
-    { target: '*', fault: 'reset-before', rate: 0.03 },
-    { target: '*', fault: 'reset-after', rate: 0.03 },
-    { target: '*', fault: 'latency', rate: 0.1, latencyMs: 30 },
-    { target: 's3-put', fault: '500', rate: 0.06 },
-    { target: 's3-put', fault: '503', rate: 0.06 },
-    { target: 's3-put', fault: 'reset-before', rate: 0.05 },
-    { target: 's3-put', fault: 'reset-after', rate: 0.03 },
-  ],
-};
 const TABLES = 5;
 const REQUESTS_PER_TABLE = 10;
 const SEQUENCES = ['FIIFIIFIII', 'FIIIFIIFII', 'FFIIIFIIII', 'FIFIFIFIFI', 'FIIIIIIIFI'];

@@ -2,7 +2,7 @@
 // 20 % of Storage calls and of S3 uploads fail: every request ends 200 or a documented 502, and
 // every table holds exactly the rows of the requests that succeeded — none lost, none twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaultPlan } from '../../src/local-storage/faults/fault-plan.js';
+import { FAULTS_20_PERCENT } from '../support/fault-plans.js';
 import { multipart, writeTable } from '../support/http-client.js';
 import {
   expectNoSecrets,
@@ -18,31 +18,6 @@ const PART_BYTES = 5 * 1024 * 1024;
 const SEQUENCES = ['FIIFIIFIII', 'FIIIFIIFII', 'FFIIIFIIII', 'FIFIFIFIFI', 'FIIIIIIIFI'];
 /** [table, request] pairs whose file is over one S3 part: their upload goes through UploadPart. */
 const MULTIPART_REQUESTS = new Set(['0:4', '2:7', '3:2']);
-
-/** 20 % failures on every Storage endpoint kind and on every S3 upload request, plus some latency. */
-const FAULTS_20_PERCENT: Partial<FaultPlan> = {
-  seed: 20_240_601,
-  // 429/503 still carry Retry-After (the retry path that honours it runs); 0 s keeps the run short.
-  // Waiting a real Retry-After is asserted in test/storage-api/.
-  retryAfterSeconds: 0,
-  rules: [
-    { target: '*', fault: '500', rate: 0.04 },
-    { target: '*', fault: '502', rate: 0.03 },
-    { target: '*', fault: '503', rate: 0.04 },
-    { target: '*', fault: '429', rate: 0.03 },
-    { target: '*', fault: 'reset-before', rate: 0.03 },
-    { target: '*', fault: 'reset-after', rate: 0.03 },
-    { target: '*', fault: 'latency', rate: 0.1, latencyMs: 30 },
-    { target: 's3-part', fault: '500', rate: 0.06 },
-    { target: 's3-part', fault: '503', rate: 0.06 },
-    { target: 's3-part', fault: 'reset-before', rate: 0.05 },
-    { target: 's3-part', fault: 'reset-after', rate: 0.03 },
-    { target: 's3-put', fault: '500', rate: 0.06 },
-    { target: 's3-put', fault: '503', rate: 0.06 },
-    { target: 's3-put', fault: 'reset-before', rate: 0.05 },
-    { target: 's3-put', fault: 'reset-after', rate: 0.03 },
-  ],
-};
 
 /** What the caller may see under upstream faults (PRODUCT.md §2.1): success or a documented 502. */
 const DOCUMENTED_FAILURES: Record<number, string[]> = {
