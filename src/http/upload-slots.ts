@@ -1,7 +1,7 @@
 // Caps concurrent uploads (each holds up to partBytes × (queueSize + 1) of memory). Beyond the
 // cap a request is refused with 503 + Retry-After rather than queued: at the door when every slot
 // is taken, and again when its data starts (the moment it takes a slot) if others took them meanwhile.
-import { AppError } from '../errors.js';
+import { importerError } from '../errors.js';
 
 export interface UploadSlots {
   /** Returns a release function; throws AppError(503) when every slot is taken. */
@@ -15,14 +15,9 @@ export function createUploadSlots(max: number, retryAfterSeconds = 5): UploadSlo
   let inUse = 0;
   const check = () => {
     if (inUse >= max) {
-      throw new AppError(
-        503,
-        'importer.atCapacity',
-        `The importer is handling ${max} uploads; retry shortly.`,
-        {
-          retryAfterSeconds,
-        },
-      );
+      throw importerError('importer.atCapacity', `The importer is handling ${max} uploads; retry shortly.`, {
+        retryAfterSeconds,
+      });
     }
   };
   return {

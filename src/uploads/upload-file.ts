@@ -3,7 +3,7 @@
 // file resource from GET files/{id}. Same limits, capacity and abort guarantees as write-table.
 import type { Readable } from 'node:stream';
 import type { Context } from 'hono';
-import { AppError } from '../errors.js';
+import { importerError } from '../errors.js';
 import { type AdmittedUpload, serveUpload, type UploadOutcome } from '../http/admit-upload.js';
 import type { AppEnv } from '../http/app-env.js';
 import { createFailFast } from '../http/fail-fast.js';
@@ -106,8 +106,7 @@ async function uploadFile(
 
     await guard(body);
     if (!upload) {
-      throw new AppError(
-        400,
+      throw importerError(
         'importer.missingData',
         'The request has no "data" part: send the file as -F data=@file.',
       );
@@ -134,8 +133,7 @@ function classifyUploadBody(contentType: string | undefined): BodyEncoding {
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
   if (mediaType === 'multipart/form-data') return 'multipart';
   if (mediaType === 'application/x-www-form-urlencoded') {
-    throw new AppError(
-      415,
+    throw importerError(
       'importer.unsupportedMediaType',
       'A form-urlencoded body is not a file: send -F data=@file (multipart), or the raw bytes with their own Content-Type (e.g. --data-binary @file -H "Content-Type: application/octet-stream").',
     );

@@ -2,7 +2,7 @@
 // text/plain): a first non-blank `[` means a JSON array, `{` JSON objects (NDJSON), anything else a
 // CSV; `format=csv|json|ndjson` forces it. Peeks at the request without consuming it.
 import type { IncomingMessage } from 'node:http';
-import { AppError } from '../errors.js';
+import { importerError } from '../errors.js';
 import { invalidField, shortened } from '../http/form-field-values.js';
 import type { JsonBodyType } from './json/json-body-type.js';
 
@@ -123,8 +123,7 @@ function sniffBody(input: ResolveBodyFormatInput): Promise<Sniffed> {
     const timer = setTimeout(
       () =>
         finish(
-          new AppError(
-            408,
+          importerError(
             'importer.requestTimeout',
             `The request body stalled: its first bytes did not arrive within ${Math.round(input.idleTimeoutMs / 1000)} s.`,
           ),

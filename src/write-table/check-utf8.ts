@@ -3,11 +3,10 @@
 // is built); a character split across chunks is carried over to the next one.
 import { isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
-import { AppError } from '../errors.js';
+import { type AppError, importerError } from '../errors.js';
 
 export function invalidUtf8(offset: number): AppError {
-  return new AppError(
-    400,
+  return importerError(
     'importer.invalidUtf8',
     `The data is not valid UTF-8 (first bad byte at offset ${offset}). If the file is in another encoding, say which: encoding=windows-1250 (or iso-8859-2, utf-16le, …).`,
     { offset },

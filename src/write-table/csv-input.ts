@@ -4,7 +4,7 @@
 // stored bytes are the sent ones; a gzipped body is checked on its prefix only (Storage's job checks the rest).
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
-import { AppError } from '../errors.js';
+import { type AppError, importerError } from '../errors.js';
 import { isGzip } from './byte-counter.js';
 import { createUtf8Check, firstInvalidUtf8Offset, incompleteTail, invalidUtf8 } from './check-utf8.js';
 import { createTranscoder } from './transcode.js';
@@ -66,8 +66,7 @@ export function prefixText(prefix: CsvPrefix): string {
 }
 
 function invalidGzip(err: unknown): AppError {
-  return new AppError(
-    400,
+  return importerError(
     'importer.invalidGzip',
     `The data starts like gzip but does not decompress: ${err instanceof Error ? err.message : String(err)}.`,
   );

@@ -2,7 +2,7 @@
 // created for our file (operationParams.source.fileId) instead of posting again, which could
 // import the same file twice. Bounded: a few looks over a few seconds, then an honest 502.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError } from '../errors.js';
+import { importOutcomeUnknown } from '../errors.js';
 import type { StorageSession } from '../storage-api/storage-client.js';
 import type { StorageJob } from '../storage-api/storage-types.js';
 
@@ -31,13 +31,8 @@ export async function findStartedJob(
     );
     if (found) return found;
   }
-  throw new AppError(
-    502,
-    'importer.importOutcomeUnknown',
-    `Keboola Storage did not confirm the ${match.operationName} of file ${match.fileId}, and no job for that file ` +
-      `appeared within ${Math.round((settings.attempts * settings.delayMs) / 1000)} s. Check the table and ` +
-      `GET /v2/storage/jobs for a job whose operationParams.source.fileId is ${match.fileId} before sending again.`,
-    { fileId: match.fileId },
-    { cause },
+  throw importOutcomeUnknown(
+    { ...match, searchedSeconds: Math.round((settings.attempts * settings.delayMs) / 1000) },
+    cause,
   );
 }

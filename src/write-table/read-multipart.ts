@@ -4,7 +4,7 @@
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import { AppError } from '../errors.js';
+import { AppError, importerError } from '../errors.js';
 
 export interface MultipartHandlers {
   /** Throws (AppError) to reject the request. */
@@ -30,11 +30,10 @@ export interface MultipartLimits {
 /** Room for what busboy reads ahead past the end of the data part before it reports that end. */
 const READ_AHEAD_BYTES = 256 * 1024;
 
-const malformed = (message: string) => new AppError(400, 'importer.malformedMultipart', message);
+const malformed = (message: string) => importerError('importer.malformedMultipart', message);
 /** busboy hands `undefined` for a part whose Content-Disposition has no `name` (with or without filename). */
 const unnamedPart = () =>
-  new AppError(
-    400,
+  importerError(
     'importer.unnamedPart',
     'A multipart part has no name in its Content-Disposition: every part needs name="…" (the file part: name="data").',
   );
@@ -84,8 +83,7 @@ export async function readMultipart(
       totalBytes += chunk.length;
       if (formBytes() > limits.maxFormBytes) {
         callback(
-          new AppError(
-            413,
+          importerError(
             'importer.formTooLarge',
             `The form fields (everything outside the "data" part) are larger than ${limits.maxFormBytes} bytes.`,
             { maxFormBytes: limits.maxFormBytes },
@@ -124,8 +122,7 @@ export async function readMultipart(
     if (name !== 'data') {
       stream.resume();
       fail(
-        new AppError(
-          400,
+        importerError(
           'importer.unknownField',
           `Unexpected file part "${name.slice(0, 64)}": send the CSV as the part "data".`,
           { field: name },
@@ -136,7 +133,7 @@ export async function readMultipart(
     if (sawData) {
       stream.resume();
       fail(
-        new AppError(400, 'importer.duplicateField', 'The file part "data" was sent more than once.', {
+        importerError('importer.duplicateField', 'The file part "data" was sent more than once.', {
           field: 'data',
         }),
       );
@@ -145,8 +142,7 @@ export async function readMultipart(
     if (!IDENTITY_TRANSFER_ENCODINGS.has(info.encoding.toLowerCase())) {
       stream.resume();
       fail(
-        new AppError(
-          415,
+        importerError(
           'importer.unsupportedEncoding',
           `Unsupported Content-Transfer-Encoding "${info.encoding.slice(0, 64)}" on the "data" part: send the bytes as they are (binary).`,
         ),

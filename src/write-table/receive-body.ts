@@ -5,7 +5,7 @@
 // error can still be sent.
 import type { IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
-import { AppError, clientDisconnected } from '../errors.js';
+import { clientDisconnected, importerError } from '../errors.js';
 import { JSON_MEDIA_TYPES } from './json/json-body-type.js';
 import { type MultipartHandlers, readMultipart } from './read-multipart.js';
 
@@ -45,16 +45,14 @@ const CSV_CONTENT_CODINGS = new Set(['', 'identity', 'gzip', 'x-gzip']);
 export function classifyBody(contentType: string | undefined, contentEncoding?: string): BodyEncoding {
   const coding = (contentEncoding ?? '').trim().toLowerCase();
   if (!CSV_CONTENT_CODINGS.has(coding)) {
-    throw new AppError(
-      415,
+    throw importerError(
       'importer.unsupportedEncoding',
       `Unsupported Content-Encoding "${coding.slice(0, 100)}" for a CSV: send it as it is (a gzipped file may be sent as is, with or without Content-Encoding: gzip).`,
     );
   }
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
   if (charset !== undefined && !CSV_CHARSETS.has(charset)) {
-    throw new AppError(
-      415,
+    throw importerError(
       'importer.unsupportedEncoding',
       `Unsupported charset "${charset.slice(0, 100)}" in Content-Type: send the body with the encoding field instead (e.g. ?encoding=${encodeURIComponent(charset.slice(0, 30))}), and it is converted to UTF-8 while streaming.`,
     );
@@ -66,8 +64,7 @@ export function classifyBody(contentType: string | undefined, contentEncoding?: 
     mediaType === 'application/x-www-form-urlencoded'
       ? ' curl --data-binary sends that type by default: add -H "Content-Type: text/csv" (or use -F data=@file.csv).'
       : '';
-  throw new AppError(
-    415,
+  throw importerError(
     'importer.unsupportedMediaType',
     `Unsupported Content-Type "${mediaType.slice(0, 100)}": send multipart/form-data with a "data" part, a raw CSV body as ${RAW_CSV_MEDIA_TYPES.join(', ')} (or none), or JSON records as ${JSON_MEDIA_TYPES.join(', ')}.${hint}`,
   );
@@ -127,8 +124,7 @@ export async function receiveBody(options: ReceiveBodyOptions): Promise<void> {
       if (heldBack) lastChunkAt = Date.now();
       if (Date.now() - lastChunkAt > options.idleTimeoutMs) {
         meter.destroy(
-          new AppError(
-            408,
+          importerError(
             'importer.requestTimeout',
             `The request body stalled: less than ${minProgressBytes} bytes arrived in ${Math.round(options.idleTimeoutMs / 1000)} s (at least ${MIN_BYTES_PER_SECOND} bytes/s are needed).`,
           ),

@@ -2,7 +2,7 @@
 // arrive, the table looked up in parallel, the `data` part streamed as it is into a Storage file
 // named after the table (`.csv.gz` when its first bytes are gzip). No job is started here.
 import type { Readable } from 'node:stream';
-import { AppError } from '../errors.js';
+import { importerError } from '../errors.js';
 import { createFailFast } from '../http/fail-fast.js';
 import { streamToStorageFile } from '../uploads/stream-to-storage-file.js';
 import { isGzip } from './byte-counter.js';
@@ -72,8 +72,7 @@ export async function uploadCsvBody(
         clientSignal: request.clientSignal,
         describe(head) {
           if (head.length === 0) {
-            throw new AppError(
-              400,
+            throw importerError(
               'importer.emptyData',
               'The "data" file is empty: send at least a header row.',
             );
@@ -91,8 +90,7 @@ export async function uploadCsvBody(
 
     await failFast.guard(body);
     if (!upload) {
-      throw new AppError(
-        400,
+      throw importerError(
         'importer.missingData',
         'The request has no "data" part: send the CSV as -F data=@file.csv.',
       );
@@ -101,8 +99,7 @@ export async function uploadCsvBody(
     const uploadMs = Date.now() - startedAt;
     const options = fields.finish();
     if (options.encoding !== encodingUsed) {
-      throw new AppError(
-        400,
+      throw importerError(
         'importer.fieldAfterData',
         'Field "encoding" came after the "data" part: send it before the file (or in the query string).',
         { field: 'encoding' },

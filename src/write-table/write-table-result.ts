@@ -1,6 +1,6 @@
 // Renders a write-table outcome as the response of PRODUCT.md §2.1: 200 with the old Importer's
 // fields at the top level, 202 for a job still running, or an AppError for a failed job.
-import { AppError } from '../errors.js';
+import { AppError, IMPORTER_ERRORS } from '../errors.js';
 import type { ImportResults, StorageJob, StorageTable } from '../storage-api/storage-types.js';
 import type { ImporterWarning } from './warnings.js';
 
@@ -55,8 +55,9 @@ export function renderWriteTableOutcome(outcome: WriteTableOutcome): RenderedRes
     ...(outcome.timings ? { timings: outcome.timings } : {}),
   };
   if (job.status === 'error') {
+    // Storage's own code is relayed; importer.jobFailed only when the job carries none.
     throw new AppError(
-      400,
+      IMPORTER_ERRORS['importer.jobFailed'],
       job.error?.code || 'importer.jobFailed',
       job.error?.message ?? `Storage job ${job.id} failed.`,
       {

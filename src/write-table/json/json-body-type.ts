@@ -1,6 +1,6 @@
 // Recognises a JSON or NDJSON write-table body from its Content-Type, and its Content-Encoding
 // (identity or gzip) and charset (UTF-8); anything else is refused with 415 before a byte is read.
-import { AppError } from '../../errors.js';
+import { importerError } from '../../errors.js';
 import type { JsonBodyFormat } from './read-json-records.js';
 
 const FORMATS: Readonly<Record<string, JsonBodyFormat>> = {
@@ -30,8 +30,7 @@ export function classifyJsonBody(
   // JSON is UTF-8 (RFC 8259 §8.1); the tokenizer reads nothing else.
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    throw new AppError(
-      415,
+    throw importerError(
       'importer.unsupportedEncoding',
       `Unsupported charset "${charset.slice(0, 100)}" for a JSON body: JSON is sent as UTF-8.`,
     );
@@ -39,8 +38,7 @@ export function classifyJsonBody(
   const encoding = (contentEncoding ?? '').trim().toLowerCase();
   if (encoding === '' || encoding === 'identity') return { format, gzip: false };
   if (encoding === 'gzip' || encoding === 'x-gzip') return { format, gzip: true };
-  throw new AppError(
-    415,
+  throw importerError(
     'importer.unsupportedMediaType',
     `Unsupported Content-Encoding "${encoding.slice(0, 100)}" for a JSON body: send it plain or with Content-Encoding: gzip.`,
   );

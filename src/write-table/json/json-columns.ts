@@ -1,7 +1,7 @@
 // The column set of a JSON body: the existing table's columns, then the `columns` field or new
 // top-level keys in first-seen order, each key sanitised the way Storage sanitises CSV headers.
 // Once frozen (after the sample), a key it has not seen is refused: the CSV header is already out.
-import { AppError } from '../../errors.js';
+import { type AppError, importerError } from '../../errors.js';
 import { sanitizeColumnName } from '../../local-storage/csv/sanitize-column-name.js';
 import { cellText, JsonTooDeepError } from './json-cell-text.js';
 import { invalidJson, type JsonRecord } from './read-json-records.js';
@@ -48,8 +48,7 @@ export function createJsonColumns(options: {
     if (byName.has(name)) continue;
     const clash = byLowerName.get(name.toLowerCase());
     if (name === '' || name.length > MAX_COLUMN_NAME_LENGTH || clash !== undefined) {
-      throw new AppError(
-        400,
+      throw importerError(
         'importer.invalidColumns',
         `Column "${truncate(column)}" cannot be used: ${problemWith(name, clash)}.`,
         { field: 'columns' },
@@ -70,8 +69,7 @@ export function createJsonColumns(options: {
       throw invalidKey(key, problemWith(name, clash), record);
     }
     if (frozen) {
-      throw new AppError(
-        400,
+      throw importerError(
         'importer.unexpectedKey',
         `Key "${truncate(key)}" in record ${record.number} (line ${record.line}) was not among the columns fixed from ${options.explicitColumns ? 'the "columns" field' : 'the table and the first records'} (${truncate(names.join(', '))}); nothing was imported. Send it in an earlier record, list it in "columns", or add the column to the table.`,
         { key, column: name, record: record.number, line: record.line },
@@ -123,8 +121,7 @@ function problemWith(name: string, clash: string | undefined): string {
 }
 
 function invalidKey(key: string, why: string, record: JsonRecord): AppError {
-  return new AppError(
-    400,
+  return importerError(
     'importer.invalidKey',
     `Key "${truncate(key)}" in record ${record.number} (line ${record.line}) cannot become a column: ${why}.`,
     { key, record: record.number, line: record.line },

@@ -2,7 +2,7 @@
 // memory: `application/json` (one object, or an array of objects) or NDJSON (one object per line).
 // Knows line and record numbers for error messages; knows nothing about columns or CSV.
 import { Tokenizer, TokenParser, TokenType } from '@streamparser/json';
-import { AppError } from '../../errors.js';
+import { type AppError, fileTooLarge, importerError } from '../../errors.js';
 import { MAX_JSON_DEPTH, RawNumber } from './json-cell-text.js';
 import { createJsonDepthGuard } from './json-depth-guard.js';
 
@@ -81,12 +81,7 @@ export function readJsonRecords(
     for await (const chunk of source) {
       bytesRead += chunk.length;
       if (bytesRead > options.maxBodyBytes) {
-        throw new AppError(
-          413,
-          'importer.fileTooLarge',
-          `The JSON body is larger than the limit of ${options.maxBodyBytes} bytes (MAX_FILE_BYTES).`,
-          { maxFileBytes: options.maxBodyBytes },
-        );
+        throw fileTooLarge(options.maxBodyBytes, 'JSON body');
       }
       // Fed line by line so that an error is reported on the line where it happened.
       let start = 0;
@@ -97,8 +92,7 @@ export function readJsonRecords(
         feed(chunk.subarray(start, end));
         bytesSinceRecord = parsed.length > before ? 0 : bytesSinceRecord + (end - start);
         if (bytesSinceRecord > options.maxRecordBytes) {
-          throw new AppError(
-            413,
+          throw importerError(
             'importer.recordTooLarge',
             `Record ${where().record} (line ${line}) is larger than ${options.maxRecordBytes} bytes.`,
             { ...where(), maxRecordBytes: options.maxRecordBytes },
@@ -182,8 +176,7 @@ function reason(err: unknown): string {
 }
 
 export function invalidJson(where: { line: number; record: number }, why: string): AppError {
-  return new AppError(
-    400,
+  return importerError(
     'importer.invalidJson',
     `Invalid JSON body at line ${where.line} (record ${where.record}): ${why}.`,
     where,

@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
-import { AppError, tableMissing } from '../../errors.js';
+import { AppError, importerError, tableMissing } from '../../errors.js';
 import { createFailFast } from '../../http/fail-fast.js';
 import { streamToStorageFile } from '../../uploads/stream-to-storage-file.js';
 import { trackPrepares } from '../discard-file.js';
@@ -98,15 +98,10 @@ export async function uploadJsonBody(
       }
       columns.freeze();
       if (sampleRows.length === 0) {
-        throw new AppError(
-          400,
-          'importer.emptyData',
-          'The JSON body has no records: send at least one object.',
-        );
+        throw importerError('importer.emptyData', 'The JSON body has no records: send at least one object.');
       }
       if (columns.names.length === 0) {
-        throw new AppError(
-          400,
+        throw importerError(
           'importer.emptyData',
           'The JSON records have no keys, so there are no columns to create the table from.',
         );
@@ -127,7 +122,7 @@ export async function uploadJsonBody(
     }
 
     await guard(body);
-    if (!upload) throw new AppError(400, 'importer.emptyData', 'The request has no body.');
+    if (!upload) throw importerError('importer.emptyData', 'The request has no body.');
     const uploaded = await guard(upload);
     return { uploaded, uploadMs: Date.now() - startedAt, options, existing };
   }, deps.drainDeadline);
@@ -145,8 +140,7 @@ function readJsonFields(
   for (const [name, value] of query) {
     if (name === 'token') continue;
     if (CSV_ONLY_FIELDS.has(name)) {
-      throw new AppError(
-        400,
+      throw importerError(
         'importer.unknownField',
         `Field "${name}" describes a CSV body; a JSON body is converted to CSV by the importer.`,
         { field: name },
@@ -184,8 +178,7 @@ async function* decode(stream: Readable, gzip: boolean): AsyncGenerator<Buffer> 
     if (err instanceof AppError) throw err;
     const code = (err as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('Z_')) {
-      throw new AppError(
-        400,
+      throw importerError(
         'importer.invalidGzip',
         `The body is not valid gzip (Content-Encoding: gzip): ${(err as Error).message}.`,
       );
