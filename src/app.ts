@@ -1,7 +1,6 @@
 // HTTP routes of the importer and the one error handler that renders every failure as the JSON
 // body of PRODUCT.md §2.1. Builds nothing itself: every collaborator comes in through AppDeps.
 import { Hono, type MiddlewareHandler } from 'hono';
-import { type BrowserPageDeps, mountBrowserPage } from './browser-page/browser-page-routes.js';
 import { IMPORTER_ERRORS } from './errors.js';
 import type { AppEnv } from './http/app-env.js';
 import { asClientGone, catchBareThrows } from './http/client-gone.js';
@@ -9,11 +8,12 @@ import type { Drain } from './http/drain.js';
 import { errorBody, errorContextOf, renderError } from './http/error-body.js';
 import { jsonNewline } from './http/json-newline.js';
 import { requestLog } from './http/request-log.js';
-import { createGetJobHandler } from './jobs/get-job.js';
 import type { Logger } from './logger.js';
 import { type Metrics, metricsHandler, metricsMiddleware } from './metrics.js';
-import { createUploadFileHandler } from './uploads/upload-file.js';
-import { createWriteTableHandler, type WriteTableDeps } from './write-table/write-table.js';
+import { type BrowserPageDeps, mountBrowserPage } from './routes/browser-page/browser-page-routes.js';
+import { createGetJobHandler } from './routes/jobs/get-job.js';
+import { createUploadFileHandler } from './routes/upload-file/upload-file.js';
+import { createWriteTableHandler, type WriteTableDeps } from './routes/write-table/write-table.js';
 
 export interface AppDeps {
   logger: Logger;

@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config.js';
 import { IMPORTER_ERRORS } from '../src/errors.js';
-import { JSON_MEDIA_TYPES } from '../src/write-table/json/json-body-type.js';
-import { RAW_CSV_MEDIA_TYPES } from '../src/write-table/receive-body.js';
+import { JSON_MEDIA_TYPES } from '../src/ingest/json-body-type.js';
+import { RAW_CSV_MEDIA_TYPES } from '../src/ingest/receive-body.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CODE = /importer\.[A-Za-z0-9]+/g;

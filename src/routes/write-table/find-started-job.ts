@@ -2,9 +2,9 @@
 // created for our file (operationParams.source.fileId) instead of posting again, which could
 // import the same file twice. Bounded: a few looks over a few seconds, then an honest 502.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { importOutcomeUnknown } from '../errors.js';
-import type { StorageSession } from '../storage-api/storage-client.js';
-import type { StorageJob } from '../storage-api/storage-types.js';
+import { importOutcomeUnknown } from '../../errors.js';
+import type { StorageSession } from '../../storage-api/storage-client.js';
+import type { StorageJob } from '../../storage-api/storage-types.js';
 
 export interface JobSearchSettings {
   attempts: number;

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { clientDisconnected, importerError } from '../errors.js';
-import { JSON_MEDIA_TYPES } from './json/json-body-type.js';
+import { JSON_MEDIA_TYPES } from './json-body-type.js';
 import { type MultipartHandlers, readMultipart } from './read-multipart.js';
 
 export type BodyEncoding = 'multipart' | 'raw';

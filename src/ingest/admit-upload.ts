@@ -7,18 +7,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { fileTooLarge } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
-import type { BodyAdmission } from '../write-table/receive-body.js';
-import type { AppEnv, RequestFacts } from './app-env.js';
-import { sendContinue } from './expect-continue.js';
+import type { AppEnv, RequestFacts } from '../http/app-env.js';
+import { sendContinue } from '../http/expect-continue.js';
 import {
   DEFAULT_PROGRESS_HEARTBEAT_MS,
   type ProgressOutcome,
   type ProgressSink,
   respondWithProgress,
   wantsProgress,
-} from './progress-stream.js';
+} from '../http/progress-stream.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { BodyAdmission } from './receive-body.js';
 import type { UploadSlots } from './upload-slots.js';
 
 /** Room for multipart boundaries and fields on top of the file itself. */

@@ -1,7 +1,9 @@
 // Recognises a JSON or NDJSON write-table body from its Content-Type, and its Content-Encoding
 // (identity or gzip) and charset (UTF-8); anything else is refused with 415 before a byte is read.
-import { importerError } from '../../errors.js';
-import type { JsonBodyFormat } from './read-json-records.js';
+import { importerError } from '../errors.js';
+
+/** How a JSON body holds its records: one array of objects, or one object per line. */
+export type JsonBodyFormat = 'json' | 'ndjson';
 
 const FORMATS: Readonly<Record<string, JsonBodyFormat>> = {
   'application/json': 'json',

@@ -3,30 +3,30 @@
 // import/create job and wait for it within the budget. A failure during the upload aborts all of
 // it at once; once the bytes are in S3 only the client going away stops the request.
 import type { Context } from 'hono';
-import type { UploadSettings } from '../file-stores/file-store.js';
-import type { FileStores } from '../file-stores/file-store-for.js';
-import { type AdmittedUpload, serveUpload, type UploadOutcome } from '../http/admit-upload.js';
-import type { AppEnv } from '../http/app-env.js';
-import { importerUrl } from '../http/importer-url.js';
-import type { ProgressSink } from '../http/progress-stream.js';
-import { readStorageToken } from '../http/request-token.js';
-import type { UploadSlots } from '../http/upload-slots.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
-import type { StorageClient } from '../storage-api/storage-client.js';
-import type { StorageJob } from '../storage-api/storage-types.js';
-import { isUntypedBody, parseFormatField, resolveBodyFormat } from './body-format.js';
-import { discardPreparedFiles, isDiscardable } from './discard-file.js';
+import type { UploadSettings } from '../../file-stores/file-store.js';
+import type { FileStores } from '../../file-stores/file-store-for.js';
+import type { AppEnv } from '../../http/app-env.js';
+import { importerUrl } from '../../http/importer-url.js';
+import type { ProgressSink } from '../../http/progress-stream.js';
+import { readStorageToken } from '../../http/request-token.js';
+import { type AdmittedUpload, serveUpload, type UploadOutcome } from '../../ingest/admit-upload.js';
+import { isUntypedBody, parseFormatField, resolveBodyFormat } from '../../ingest/body-format.js';
+import { discardPreparedFiles, isDiscardable } from '../../ingest/discard-file.js';
+import { classifyJsonBody, type JsonBodyType } from '../../ingest/json-body-type.js';
+import { type BodyEncoding, classifyBody } from '../../ingest/receive-body.js';
+import type { UploadSlots } from '../../ingest/upload-slots.js';
+import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
+import { formatDetected, type ImporterWarning, ignoredFieldWarnings } from '../../results/warnings.js';
+import { renderWriteTableOutcome } from '../../results/write-table-result.js';
+import type { StorageClient } from '../../storage-api/storage-client.js';
+import type { StorageJob } from '../../storage-api/storage-types.js';
 import type { JobSearchSettings } from './find-started-job.js';
-import { classifyJsonBody, type JsonBodyType } from './json/json-body-type.js';
 import { type JsonSampleLimits, uploadJsonBody } from './json/upload-json-body.js';
-import { type BodyEncoding, classifyBody } from './receive-body.js';
 import { isTableAlreadyExists, startImportJob, startTableJob } from './start-table-job.js';
 import type { UploadedTableData } from './table-upload.js';
 import { uploadCsvBody } from './upload-csv-body.js';
 import { type JobPollSettings, waitForJob } from './wait-for-job.js';
-import { formatDetected, type ImporterWarning, ignoredFieldWarnings } from './warnings.js';
-import { renderWriteTableOutcome } from './write-table-result.js';
 
 export interface WriteTableDeps {
   storage: StorageClient;

@@ -1,8 +1,8 @@
 // The browser upload page and the two read-only routes it needs besides write-table: the caller's
 // tables (suggestions) and a table's first rows (the result preview). All carry a strict CSP.
 import type { Hono } from 'hono';
-import type { AppEnv } from '../http/app-env.js';
-import type { StorageClient } from '../storage-api/storage-client.js';
+import type { AppEnv } from '../../http/app-env.js';
+import type { StorageClient } from '../../storage-api/storage-client.js';
 import { createListTablesHandler } from './list-tables.js';
 import { pageSecurityHeaders } from './page-security-headers.js';
 import { createStaticPage } from './static-page.js';

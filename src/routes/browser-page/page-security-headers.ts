@@ -1,7 +1,7 @@
 // Security headers for the browser page, its assets and the routes it calls: a strict
 // Content-Security-Policy (same-origin scripts and styles only, nothing inline, no framing).
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../http/app-env.js';
+import type { AppEnv } from '../../http/app-env.js';
 
 export const PAGE_CSP = [
   "default-src 'none'",

@@ -3,9 +3,9 @@
 // page's <meta name="local-token"> carries the stand-in's token; in remote mode it stays empty.
 import { readFileSync } from 'node:fs';
 import type { Context } from 'hono';
-import type { AppEnv } from '../http/app-env.js';
+import type { AppEnv } from '../../http/app-env.js';
 
-const WEB_DIR = new URL('../web/', import.meta.url);
+const WEB_DIR = new URL('../../web/', import.meta.url);
 
 const ASSETS: Record<string, string> = {
   'upload-page.css': 'text/css; charset=utf-8',

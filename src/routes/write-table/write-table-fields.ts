@@ -1,9 +1,14 @@
 // The write-table form fields (PRODUCT.md §2.1): collected one by one as they arrive (multipart
 // parts or query parameters), each validated at once so a bad request fails before the upload
 // ends. Knows nothing about HTTP or Storage; only turns name/value pairs into WriteTableOptions.
-import { invalidField, parseBooleanField, parseBranchIdField, shortened } from '../http/form-field-values.js';
-import { type BodyFormat, parseFormatField } from './body-format.js';
-import { parseEncodingField } from './transcode.js';
+import {
+  invalidField,
+  parseBooleanField,
+  parseBranchIdField,
+  shortened,
+} from '../../http/form-field-values.js';
+import { type BodyFormat, parseFormatField } from '../../ingest/body-format.js';
+import { parseEncodingField } from '../../ingest/transcode.js';
 
 export interface TableRef {
   tableId: string;

@@ -4,16 +4,17 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
-import { AppError, importerError, tableMissing } from '../../errors.js';
-import { createFailFast } from '../../http/fail-fast.js';
-import { streamToStorageFile } from '../../uploads/stream-to-storage-file.js';
-import { trackPrepares } from '../discard-file.js';
-import { receiveBody } from '../receive-body.js';
+import { AppError, importerError, tableMissing } from '../../../errors.js';
+import { trackPrepares } from '../../../ingest/discard-file.js';
+import { createFailFast } from '../../../ingest/fail-fast.js';
+import type { JsonBodyFormat } from '../../../ingest/json-body-type.js';
+import { receiveBody } from '../../../ingest/receive-body.js';
+import { streamToStorageFile } from '../../../ingest/stream-to-storage-file.js';
+import type { UploadedFile } from '../../../results/write-table-result.js';
 import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from '../table-upload.js';
 import { createFieldCollector, type WriteTableOptions } from '../write-table-fields.js';
-import type { UploadedFile } from '../write-table-result.js';
 import { createJsonColumns } from './json-columns.js';
-import { type JsonBodyFormat, readJsonRecords } from './read-json-records.js';
+import { readJsonRecords } from './read-json-records.js';
 import { writeCsvRows } from './write-csv-rows.js';
 
 export interface JsonSampleLimits {

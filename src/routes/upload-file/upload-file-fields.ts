@@ -1,7 +1,12 @@
 // The POST /upload-file fields (the old Importer's: name, tags[], isPermanent, notify, isPublic,
 // branchId), validated as they arrive. files/prepare needs them once the file starts, so a field
 // sent after the `data` part is refused rather than silently ignored.
-import { invalidField, parseBooleanField, parseBranchIdField, shortened } from '../http/form-field-values.js';
+import {
+  invalidField,
+  parseBooleanField,
+  parseBranchIdField,
+  shortened,
+} from '../../http/form-field-values.js';
 
 export interface UploadFileOptions {
   name: string;

@@ -3,7 +3,7 @@
 // first failure is what the caller sees. A disconnected client counts as a failure too. Once the
 // bytes are in S3 it has done its job: the import phase must not be cut by it.
 import { clientDisconnected } from '../errors.js';
-import { shuttingDownError } from './drain.js';
+import { shuttingDownError } from '../http/drain.js';
 
 export interface FailFast {
   /** Aborted on the first failure or when the client goes away. */

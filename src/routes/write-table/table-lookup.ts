@@ -2,8 +2,8 @@
 // parallel with the upload, so a bad token, an unknown branch or a refused createTable=0 fails the
 // request before the body ends. Only the lookup for the latest tableId/branchId counts: one that a
 // later field superseded is aborted, and whatever it answers is ignored.
-import { tableMissing } from '../errors.js';
-import type { StorageTable } from '../storage-api/storage-types.js';
+import { tableMissing } from '../../errors.js';
+import type { StorageTable } from '../../storage-api/storage-types.js';
 import type { FieldCollector } from './write-table-fields.js';
 
 export interface TableLookup {

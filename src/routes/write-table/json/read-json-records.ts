@@ -1,12 +1,12 @@
 // Streams records out of a JSON body with @streamparser/json, one at a time and with bounded
 // memory: `application/json` (one object, or an array of objects) or NDJSON (one object per line).
 // Knows line and record numbers for error messages; knows nothing about columns or CSV.
+
 import { Tokenizer, TokenParser, TokenType } from '@streamparser/json';
-import { type AppError, fileTooLarge, importerError } from '../../errors.js';
+import { type AppError, fileTooLarge, importerError } from '../../../errors.js';
+import type { JsonBodyFormat } from '../../../ingest/json-body-type.js';
 import { MAX_JSON_DEPTH, RawNumber } from './json-cell-text.js';
 import { createJsonDepthGuard } from './json-depth-guard.js';
-
-export type JsonBodyFormat = 'json' | 'ndjson';
 
 export interface JsonRecord {
   value: Record<string, unknown>;

@@ -3,22 +3,22 @@
 // file resource from GET files/{id}. Same limits, capacity and abort guarantees as write-table.
 import type { Readable } from 'node:stream';
 import type { Context } from 'hono';
-import { importerError } from '../errors.js';
-import { type AdmittedUpload, serveUpload, type UploadOutcome } from '../http/admit-upload.js';
-import type { AppEnv } from '../http/app-env.js';
-import { createFailFast } from '../http/fail-fast.js';
-import type { ProgressSink } from '../http/progress-stream.js';
-import { readStorageToken } from '../http/request-token.js';
-import type { UploadSlots } from '../http/upload-slots.js';
-import type { StorageClient, StorageSession } from '../storage-api/storage-client.js';
-import type { StorageFile } from '../storage-api/storage-types.js';
-import type { DataPartInfo } from '../write-table/read-multipart.js';
-import { type BodyEncoding, receiveBody } from '../write-table/receive-body.js';
+import { importerError } from '../../errors.js';
+import type { AppEnv } from '../../http/app-env.js';
+import type { ProgressSink } from '../../http/progress-stream.js';
+import { readStorageToken } from '../../http/request-token.js';
+import { type AdmittedUpload, serveUpload, type UploadOutcome } from '../../ingest/admit-upload.js';
+import { createFailFast } from '../../ingest/fail-fast.js';
+import type { DataPartInfo } from '../../ingest/read-multipart.js';
+import { type BodyEncoding, receiveBody } from '../../ingest/receive-body.js';
 import {
   type StoredFile,
   type StreamToStorageFileDeps,
   streamToStorageFile,
-} from './stream-to-storage-file.js';
+} from '../../ingest/stream-to-storage-file.js';
+import type { UploadSlots } from '../../ingest/upload-slots.js';
+import type { StorageClient, StorageSession } from '../../storage-api/storage-client.js';
+import type { StorageFile } from '../../storage-api/storage-types.js';
 import { createUploadFileFields } from './upload-file-fields.js';
 
 export interface UploadFileDeps extends StreamToStorageFileDeps {

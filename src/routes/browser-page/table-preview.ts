@@ -1,10 +1,10 @@
 // GET /tables/{tableId}/preview?limit=20: the first rows of a table through Storage's data-preview,
 // with the caller's token; values as plain strings (null stays null). Storage's errors are relayed.
 import type { Context } from 'hono';
-import type { AppEnv } from '../http/app-env.js';
-import { invalidField } from '../http/form-field-values.js';
-import { readStorageToken } from '../http/request-token.js';
-import type { StorageClient } from '../storage-api/storage-client.js';
+import type { AppEnv } from '../../http/app-env.js';
+import { invalidField } from '../../http/form-field-values.js';
+import { readStorageToken } from '../../http/request-token.js';
+import type { StorageClient } from '../../storage-api/storage-client.js';
 import { parseTableId } from '../write-table/write-table-fields.js';
 
 export const DEFAULT_PREVIEW_ROWS = 20;

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StorageSession } from '../storage-api/storage-client.js';
 import type { PrepareFileParams, StorageFile } from '../storage-api/storage-types.js';
-import { createByteCounter } from '../write-table/byte-counter.js';
+import { createByteCounter } from './byte-counter.js';
 
 export interface StreamToStorageFileDeps {
   fileStores: FileStores;

@@ -1,8 +1,8 @@
 // The column set of a JSON body: the existing table's columns, then the `columns` field or new
 // top-level keys in first-seen order, each key sanitised the way Storage sanitises CSV headers.
 // Once frozen (after the sample), a key it has not seen is refused: the CSV header is already out.
-import { type AppError, importerError } from '../../errors.js';
-import { sanitizeColumnName } from '../../local-storage/csv/sanitize-column-name.js';
+import { type AppError, importerError } from '../../../errors.js';
+import { sanitizeColumnName } from '../../../storage-api/sanitize-column-name.js';
 import { cellText, JsonTooDeepError } from './json-cell-text.js';
 import { invalidJson, type JsonRecord } from './read-json-records.js';
 

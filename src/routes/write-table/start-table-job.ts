@@ -2,10 +2,10 @@
 // the bucket (when missing) and the table from the file. Job-starting POSTs are sent exactly once.
 // A create refused because another request created the table meanwhile imported nothing, so the
 // file goes into the now-existing table instead (concurrent first writes all land).
-import { AppError, tableMissing } from '../errors.js';
-import type { StorageSession } from '../storage-api/storage-client.js';
-import { UncertainOutcomeError } from '../storage-api/storage-errors.js';
-import type { CsvImportParams, StorageJob, StorageTable } from '../storage-api/storage-types.js';
+import { AppError, tableMissing } from '../../errors.js';
+import type { StorageSession } from '../../storage-api/storage-client.js';
+import { UncertainOutcomeError } from '../../storage-api/storage-errors.js';
+import type { CsvImportParams, StorageJob, StorageTable } from '../../storage-api/storage-types.js';
 import { findStartedJob, type JobSearchSettings } from './find-started-job.js';
 import type { WriteTableOptions } from './write-table-fields.js';
 

@@ -1,9 +1,9 @@
 // Polls a Storage job until it is final or the wait budget is spent. A plain loop with an
 // abortable sleep (not a retry): each poll itself is retried by the Storage client.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError } from '../errors.js';
-import type { StorageSession } from '../storage-api/storage-client.js';
-import type { StorageJob } from '../storage-api/storage-types.js';
+import { AppError } from '../../errors.js';
+import type { StorageSession } from '../../storage-api/storage-client.js';
+import type { StorageJob } from '../../storage-api/storage-types.js';
 
 export interface JobPollSettings {
   firstPollDelayMs: number;

@@ -1,14 +1,14 @@
 // What the upload phase of write-table needs and hands on, whichever body it reads (CSV in
 // upload-csv-body.ts, JSON in json/): the job phase in write-table.ts starts exactly one job from it.
 import type { IncomingMessage } from 'node:http';
-import type { RequestFacts } from '../http/app-env.js';
-import type { StorageClient } from '../storage-api/storage-client.js';
-import type { StorageTable } from '../storage-api/storage-types.js';
-import type { StreamToStorageFileDeps } from '../uploads/stream-to-storage-file.js';
-import type { BodyAdmission } from './receive-body.js';
-import type { ImporterWarning } from './warnings.js';
+import type { RequestFacts } from '../../http/app-env.js';
+import type { BodyAdmission } from '../../ingest/receive-body.js';
+import type { StreamToStorageFileDeps } from '../../ingest/stream-to-storage-file.js';
+import type { ImporterWarning } from '../../results/warnings.js';
+import type { UploadedFile } from '../../results/write-table-result.js';
+import type { StorageClient } from '../../storage-api/storage-client.js';
+import type { StorageTable } from '../../storage-api/storage-types.js';
 import type { WriteTableOptions } from './write-table-fields.js';
-import type { UploadedFile } from './write-table-result.js';
 
 /** What the upload phase of either body kind needs. */
 export interface TableUploadDeps extends StreamToStorageFileDeps {

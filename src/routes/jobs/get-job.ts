@@ -2,12 +2,12 @@
 // answer — 200 with the import figures, 202 (with Location) while it runs, 400 with Storage's code
 // when it failed; Storage's 404 code is relayed. The job's file is described best effort.
 import type { Context } from 'hono';
-import type { AppEnv } from '../http/app-env.js';
-import { importerUrl } from '../http/importer-url.js';
-import { readStorageToken } from '../http/request-token.js';
-import type { StorageClient, StorageSession } from '../storage-api/storage-client.js';
-import type { StorageJob } from '../storage-api/storage-types.js';
-import { renderWriteTableOutcome, type WriteTableOutcome } from '../write-table/write-table-result.js';
+import type { AppEnv } from '../../http/app-env.js';
+import { importerUrl } from '../../http/importer-url.js';
+import { readStorageToken } from '../../http/request-token.js';
+import { renderWriteTableOutcome, type WriteTableOutcome } from '../../results/write-table-result.js';
+import type { StorageClient, StorageSession } from '../../storage-api/storage-client.js';
+import type { StorageJob } from '../../storage-api/storage-types.js';
 
 export interface GetJobDeps {
   storage: StorageClient;

@@ -2,20 +2,20 @@
 // arrive, the table looked up in parallel, the `data` part streamed as it is into a Storage file
 // named after the table (`.csv.gz` when its first bytes are gzip). No job is started here.
 import type { Readable } from 'node:stream';
-import { importerError } from '../errors.js';
-import { createFailFast } from '../http/fail-fast.js';
-import { streamToStorageFile } from '../uploads/stream-to-storage-file.js';
-import { isGzip } from './byte-counter.js';
-import { type CsvPrefix, prefixText, prepareCsvInput } from './csv-input.js';
-import { chooseDelimiter } from './detect-delimiter.js';
-import { trackPrepares } from './discard-file.js';
-import { type BodyEncoding, receiveBody } from './receive-body.js';
+import { importerError } from '../../errors.js';
+import { isGzip } from '../../ingest/byte-counter.js';
+import { type CsvPrefix, prefixText, prepareCsvInput } from '../../ingest/csv-input.js';
+import { chooseDelimiter } from '../../ingest/detect-delimiter.js';
+import { trackPrepares } from '../../ingest/discard-file.js';
+import { createFailFast } from '../../ingest/fail-fast.js';
+import { type BodyEncoding, receiveBody } from '../../ingest/receive-body.js';
+import { streamToStorageFile } from '../../ingest/stream-to-storage-file.js';
+import { parseEncodingField } from '../../ingest/transcode.js';
+import { delimiterDetected, type ImporterWarning } from '../../results/warnings.js';
+import type { UploadedFile } from '../../results/write-table-result.js';
 import { createTableLookup } from './table-lookup.js';
 import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from './table-upload.js';
-import { parseEncodingField } from './transcode.js';
-import { delimiterDetected, type ImporterWarning } from './warnings.js';
 import { createFieldCollector } from './write-table-fields.js';
-import type { UploadedFile } from './write-table-result.js';
 
 export async function uploadCsvBody(
   deps: TableUploadDeps,

@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { importerError } from '../errors.js';
 import { invalidField, shortened } from '../http/form-field-values.js';
-import type { JsonBodyType } from './json/json-body-type.js';
+import type { JsonBodyType } from './json-body-type.js';
 
 export type BodyFormat = 'csv' | 'json' | 'ndjson';
 

@@ -1,9 +1,9 @@
 // GET /tables: the caller's buckets and tables, read from Storage with the caller's token, for the
 // upload page's tableId suggestions (Storage's CORS rules make calling it from a page unreliable).
 import type { Context } from 'hono';
-import type { AppEnv } from '../http/app-env.js';
-import { readStorageToken } from '../http/request-token.js';
-import type { StorageClient } from '../storage-api/storage-client.js';
+import type { AppEnv } from '../../http/app-env.js';
+import { readStorageToken } from '../../http/request-token.js';
+import type { StorageClient } from '../../storage-api/storage-client.js';
 
 export interface ListTablesDeps {
   storage: StorageClient;
