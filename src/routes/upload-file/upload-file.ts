@@ -9,15 +9,12 @@ import type { ProgressSink } from '../../http/progress-stream.js';
 import { readStorageToken } from '../../http/request-token.js';
 import { type AdmittedUpload, serveUpload, type UploadOutcome } from '../../ingest/admit-upload.js';
 import { createFailFast } from '../../ingest/fail-fast.js';
+import { ingestBody } from '../../ingest/ingest-body.js';
 import type { DataPartInfo } from '../../ingest/read-multipart.js';
-import { type BodyEncoding, receiveBody } from '../../ingest/receive-body.js';
-import {
-  type StoredFile,
-  type StreamToStorageFileDeps,
-  streamToStorageFile,
-} from '../../ingest/stream-to-storage-file.js';
+import type { BodyEncoding } from '../../ingest/receive-body.js';
+import { type StreamToStorageFileDeps, streamToStorageFile } from '../../ingest/stream-to-storage-file.js';
 import type { UploadSlots } from '../../ingest/upload-slots.js';
-import type { StorageClient, StorageSession } from '../../storage-api/storage-client.js';
+import type { StorageClient } from '../../storage-api/storage-client.js';
 import type { StorageFile } from '../../storage-api/storage-types.js';
 import { createUploadFileFields } from './upload-file-fields.js';
 
@@ -53,25 +50,10 @@ async function uploadFile(
   request: UploadFileRequest,
   progress: ProgressSink | undefined,
 ): Promise<UploadOutcome> {
-  const { signal, fail, guard, run } = createFailFast(request.clientSignal);
-  const { stored, session } = await run(async () => {
+  const failFast = createFailFast(request.clientSignal);
+  const { signal } = failFast;
+  const { stored, session } = await failFast.run(async () => {
     const fields = createUploadFileFields();
-    let upload: Promise<{ stored: StoredFile; session: StorageSession }> | undefined;
-    const body = receiveBody({
-      admission: request,
-      encoding: request.encoding,
-      incoming: request.incoming,
-      query: request.query,
-      maxFileBytes: deps.limits.maxFileBytes,
-      idleTimeoutMs: deps.limits.idleTimeoutMs,
-      signal,
-      onField: (name, value) => fields.add(name, value),
-      onData(stream, part) {
-        fields.startData();
-        upload = store(stream, part);
-        upload.catch(fail);
-      },
-    });
 
     async function store(stream: Readable, part: DataPartInfo | undefined) {
       const options = fields.finish(part?.filename);
@@ -104,14 +86,25 @@ async function uploadFile(
       return { stored, session };
     }
 
-    await guard(body);
-    if (!upload) {
-      throw importerError(
-        'importer.missingData',
-        'The request has no "data" part: send the file as -F data=@file.',
-      );
-    }
-    return guard(upload);
+    return ingestBody({
+      admission: request,
+      encoding: request.encoding,
+      incoming: request.incoming,
+      query: request.query,
+      maxFileBytes: deps.limits.maxFileBytes,
+      idleTimeoutMs: deps.limits.idleTimeoutMs,
+      failFast,
+      onField: (name, value) => fields.add(name, value),
+      store(stream, part) {
+        fields.startData();
+        return store(stream, part);
+      },
+      missingData: () =>
+        importerError(
+          'importer.missingData',
+          'The request has no "data" part: send the file as -F data=@file.',
+        ),
+    });
   }, deps.drainDeadline);
   // The bytes are in S3: the upload's buffers are gone, so is its claim on a slot.
   request.release();

@@ -8,7 +8,8 @@ import { type CsvPrefix, prefixText, prepareCsvInput } from '../../ingest/csv-in
 import { chooseDelimiter } from '../../ingest/detect-delimiter.js';
 import { trackPrepares } from '../../ingest/discard-file.js';
 import { createFailFast } from '../../ingest/fail-fast.js';
-import { type BodyEncoding, receiveBody } from '../../ingest/receive-body.js';
+import { ingestBody } from '../../ingest/ingest-body.js';
+import type { BodyEncoding } from '../../ingest/receive-body.js';
 import { streamToStorageFile } from '../../ingest/stream-to-storage-file.js';
 import { parseEncodingField } from '../../ingest/transcode.js';
 import { delimiterDetected, type ImporterWarning } from '../../results/warnings.js';
@@ -34,28 +35,8 @@ export async function uploadCsvBody(
       fail: failFast.fail,
     });
 
-    let upload: Promise<UploadedFile> | undefined;
     let prefix: Promise<CsvPrefix> | undefined;
     let encodingUsed: string | undefined;
-    const body = receiveBody({
-      admission: request,
-      encoding: request.encoding,
-      incoming: request.incoming,
-      query: request.query,
-      maxFileBytes: deps.limits.maxFileBytes,
-      idleTimeoutMs: deps.limits.idleTimeoutMs,
-      signal: failFast.signal,
-      onField(name, value) {
-        fields.add(name, value);
-        if (name === 'tableId' || name === 'branchId') lookup.refresh();
-        if (name === 'tableId') request.facts.tableId = value;
-      },
-      onData(stream) {
-        lookup.dataStarted();
-        upload = storeCsv(stream);
-        upload.catch(failFast.fail);
-      },
-    });
 
     /** The `data` stream into a Storage file named after the table as known when the bytes start. */
     async function storeCsv(stream: Readable): Promise<UploadedFile> {
@@ -88,14 +69,29 @@ export async function uploadCsvBody(
       return { id: stored.file.id, name: stored.file.name, sizeBytes: stored.bytes, compressed };
     }
 
-    await failFast.guard(body);
-    if (!upload) {
-      throw importerError(
-        'importer.missingData',
-        'The request has no "data" part: send the CSV as -F data=@file.csv.',
-      );
-    }
-    const uploaded = await failFast.guard(upload);
+    const uploaded = await ingestBody({
+      admission: request,
+      encoding: request.encoding,
+      incoming: request.incoming,
+      query: request.query,
+      maxFileBytes: deps.limits.maxFileBytes,
+      idleTimeoutMs: deps.limits.idleTimeoutMs,
+      failFast,
+      onField(name, value) {
+        fields.add(name, value);
+        if (name === 'tableId' || name === 'branchId') lookup.refresh();
+        if (name === 'tableId') request.facts.tableId = value;
+      },
+      store(stream) {
+        lookup.dataStarted();
+        return storeCsv(stream);
+      },
+      missingData: () =>
+        importerError(
+          'importer.missingData',
+          'The request has no "data" part: send the CSV as -F data=@file.csv.',
+        ),
+    });
     const uploadMs = Date.now() - startedAt;
     const options = fields.finish();
     if (options.encoding !== encodingUsed) {

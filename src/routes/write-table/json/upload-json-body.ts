@@ -7,8 +7,8 @@ import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib'
 import { AppError, importerError, tableMissing } from '../../../errors.js';
 import { trackPrepares } from '../../../ingest/discard-file.js';
 import { createFailFast } from '../../../ingest/fail-fast.js';
+import { ingestBody } from '../../../ingest/ingest-body.js';
 import type { JsonBodyFormat } from '../../../ingest/json-body-type.js';
-import { receiveBody } from '../../../ingest/receive-body.js';
 import { streamToStorageFile } from '../../../ingest/stream-to-storage-file.js';
 import type { UploadedFile } from '../../../results/write-table-result.js';
 import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from '../table-upload.js';
@@ -52,8 +52,9 @@ export async function uploadJsonBody(
   request: JsonUploadRequest,
 ): Promise<UploadedTableData> {
   const startedAt = Date.now();
-  const { signal, fail, guard, run } = createFailFast(request.clientSignal);
-  return run(async () => {
+  const failFast = createFailFast(request.clientSignal);
+  const { signal, guard } = failFast;
+  return failFast.run(async () => {
     const { options, explicitColumns } = readJsonFields(request.query, deps.limits);
     request.facts.tableId = options.table.tableId;
     const session = (branchId: string | undefined, callSignal = signal) =>
@@ -61,22 +62,6 @@ export async function uploadJsonBody(
     // The table first: a bad token or a refused createTable=0 costs no body, and its columns lead the header.
     const existing = await guard(session(options.branchId).getTable(options.table.tableId));
     if (!existing && !options.createTable) throw tableMissing(options.table.tableId);
-
-    let upload: Promise<UploadedFile> | undefined;
-    const body = receiveBody({
-      admission: request,
-      encoding: 'raw',
-      incoming: request.incoming,
-      query: new URLSearchParams(),
-      maxFileBytes: deps.limits.maxFileBytes,
-      idleTimeoutMs: deps.limits.idleTimeoutMs,
-      signal,
-      onField() {},
-      onData(stream) {
-        upload = convertAndUpload(stream);
-        upload.catch(fail);
-      },
-    });
 
     async function convertAndUpload(stream: Readable): Promise<UploadedFile> {
       const reader = readJsonRecords(decode(stream, request.gzip), {
@@ -122,9 +107,17 @@ export async function uploadJsonBody(
       return { id: stored.file.id, name: stored.file.name, sizeBytes: stored.bytes, compressed: true };
     }
 
-    await guard(body);
-    if (!upload) throw importerError('importer.emptyData', 'The request has no body.');
-    const uploaded = await guard(upload);
+    const uploaded = await ingestBody({
+      admission: request,
+      encoding: 'raw',
+      incoming: request.incoming,
+      query: new URLSearchParams(),
+      maxFileBytes: deps.limits.maxFileBytes,
+      idleTimeoutMs: deps.limits.idleTimeoutMs,
+      failFast,
+      store: convertAndUpload,
+      missingData: () => importerError('importer.emptyData', 'The request has no body.'),
+    });
     return { uploaded, uploadMs: Date.now() - startedAt, options, existing };
   }, deps.drainDeadline);
 }
