@@ -2,12 +2,14 @@
 // stream, lets the caller name the file from its first bytes, reserves it with files/prepare (every
 // file tagged `table-importer`) and uploads it with the file store of the provider Storage named
 // (S3, Azure Blob Storage, GCS). Any failure aborts the upload; it never starts an import job.
+
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.js';
 import { type FileStores, fileStoreFor } from '../file-stores/file-store-for.js';
 import { redactSecrets } from '../file-stores/redact-secrets.js';
 import { fileUploadFailed } from '../file-stores/upload-failed.js';
+import type { RequestFacts } from '../http/app-env.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StorageSession } from '../storage-api/storage-client.js';
@@ -37,7 +39,8 @@ export interface StreamToStorageFileOptions {
    * over (a bad token is refused at once, not after the client's first bytes). Default true.
    */
   needsHead?: boolean;
-  onPrepared?(file: StorageFile): void;
+  /** The request's log facts: get the file id once prepared and the byte count once stored. */
+  facts?: Pick<RequestFacts, 'fileId' | 'bytes'>;
 }
 
 export interface StoredFile {
@@ -72,7 +75,7 @@ export async function streamToStorageFile(
     const file = await options.session.prepareFile(params);
     // Before any byte is sent: an answer naming a provider without a store is a 502 here.
     const store = fileStoreFor(deps.fileStores, file);
-    options.onPrepared?.(file);
+    if (options.facts) options.facts.fileId = file.id;
     try {
       const written = await store.upload({
         body: counter,
@@ -99,6 +102,7 @@ export async function streamToStorageFile(
     }
     deps.metrics.uploadedBytes.inc(counter.bytes);
     deps.metrics.uploadDuration.observe((Date.now() - startedAt) / 1000);
+    if (options.facts) options.facts.bytes = counter.bytes;
     return { file, bytes: counter.bytes };
   } catch (err) {
     if (!controller.signal.aborted) controller.abort(err);

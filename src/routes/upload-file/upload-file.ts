@@ -78,11 +78,8 @@ async function uploadFile(
           notify: options.notify,
           ...(contentType ? { contentType } : {}),
         }),
-        onPrepared: (file) => {
-          request.facts.fileId = file.id;
-        },
+        facts: request.facts,
       });
-      request.facts.bytes = stored.bytes;
       return { stored, session };
     }
 

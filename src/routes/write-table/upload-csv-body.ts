@@ -61,11 +61,8 @@ export async function uploadCsvBody(
           compressed = isGzip(head);
           return { name: `${fields.table?.tableName ?? 'data'}.csv${compressed ? '.gz' : ''}` };
         },
-        onPrepared: (file) => {
-          request.facts.fileId = file.id;
-        },
+        facts: request.facts,
       });
-      request.facts.bytes = stored.bytes;
       return { id: stored.file.id, name: stored.file.name, sizeBytes: stored.bytes, compressed };
     }
 

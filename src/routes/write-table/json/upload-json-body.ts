@@ -99,11 +99,8 @@ export async function uploadJsonBody(
         signal,
         clientSignal: request.clientSignal,
         describe: () => ({ name: `${options.table.tableName}.csv.gz` }),
-        onPrepared: (file) => {
-          request.facts.fileId = file.id;
-        },
+        facts: request.facts,
       });
-      request.facts.bytes = stored.bytes;
       return { id: stored.file.id, name: stored.file.name, sizeBytes: stored.bytes, compressed: true };
     }
 
