@@ -1,18 +1,19 @@
 // HTTP routes of the importer and the one error handler that renders every failure as the JSON
 // body of PRODUCT.md §2.1. Builds nothing itself: every collaborator comes in through AppDeps.
 import { Hono, type MiddlewareHandler } from 'hono';
-import { type BrowserPageDeps, mountBrowserPage } from './browser-page/browser-page-routes.js';
+import { IMPORTER_ERRORS } from './errors.js';
 import type { AppEnv } from './http/app-env.js';
 import { asClientGone, catchBareThrows } from './http/client-gone.js';
 import type { Drain } from './http/drain.js';
 import { errorBody, errorContextOf, renderError } from './http/error-body.js';
 import { jsonNewline } from './http/json-newline.js';
 import { requestLog } from './http/request-log.js';
-import { createGetJobHandler } from './jobs/get-job.js';
 import type { Logger } from './logger.js';
 import { type Metrics, metricsHandler, metricsMiddleware } from './metrics.js';
-import { createUploadFileHandler } from './uploads/upload-file.js';
-import { createWriteTableHandler, type WriteTableDeps } from './write-table/write-table.js';
+import { type BrowserPageDeps, mountBrowserPage } from './routes/browser-page/browser-page-routes.js';
+import { createGetJobHandler } from './routes/jobs/get-job.js';
+import { createUploadFileHandler } from './routes/upload-file/upload-file.js';
+import { createWriteTableHandler, type WriteTableDeps } from './routes/write-table/write-table.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -50,7 +51,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   if (deps.localStorageApi) app.route('/v2/storage', deps.localStorageApi);
 
   app.notFound((c) =>
-    c.json(errorBody('importer.notFound', `No route for ${c.req.method} ${c.req.path}`), 404),
+    c.json(
+      errorBody('importer.notFound', `No route for ${c.req.method} ${c.req.path}`),
+      IMPORTER_ERRORS['importer.notFound'],
+    ),
   );
   app.onError((caught, c) => {
     // A client that left makes its request's awaits throw; that is its disconnect, not our error.
@@ -73,7 +77,7 @@ function requireHostHeader(): MiddlewareHandler<AppEnv> {
       c.header('Connection', 'close');
       return c.json(
         errorBody('importer.malformedRequest', 'The request is not valid HTTP/1.1: it has no Host header.'),
-        400,
+        IMPORTER_ERRORS['importer.malformedRequest'],
       );
     }
     await next();
@@ -89,7 +93,7 @@ function allowOnly(app: Hono<AppEnv>, path: string, methods: string[]): void {
         'importer.methodNotAllowed',
         `${c.req.method} is not supported on ${path}; use ${methods.join(' or ')}.`,
       ),
-      405,
+      IMPORTER_ERRORS['importer.methodNotAllowed'],
     );
   });
 }

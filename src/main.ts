@@ -12,20 +12,20 @@ import { createFileStores } from './file-stores/file-store-for.js';
 import { answerClientError } from './http/client-error.js';
 import { closeServer, createDrain, type DrainOutcome } from './http/drain.js';
 import { deferContinue } from './http/expect-continue.js';
-import { createUploadSlots } from './http/upload-slots.js';
+import { createUploadSlots } from './ingest/upload-slots.js';
 import { LocalModeNotInstalledError, missingLocalModePackage } from './local-mode-packages.js';
 import type { FaultInjector } from './local-storage/faults/fault-injector.js';
 import type { LocalStorage } from './local-storage/local-storage.js';
 import { createLogger, createStdoutDestination, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { toListenError } from './startup-failure.js';
-import { createStorageClient, type StorageClientDeps } from './storage-api/storage-client.js';
-import { DEFAULT_JOB_SEARCH, type JobSearchSettings } from './write-table/find-started-job.js';
+import { DEFAULT_JOB_SEARCH, type JobSearchSettings } from './routes/write-table/find-started-job.js';
 import {
   DEFAULT_IDEMPOTENCY,
   type IdempotencySettings,
-} from './write-table/idempotency/decide-keyed-import.js';
-import { DEFAULT_JOB_POLL, type JobPollSettings } from './write-table/wait-for-job.js';
+} from './routes/write-table/idempotency/decide-keyed-import.js';
+import { DEFAULT_JOB_POLL, type JobPollSettings } from './routes/write-table/wait-for-job.js';
+import { toListenError } from './startup-failure.js';
+import { createStorageClient, type StorageClientDeps } from './storage-api/storage-client.js';
 
 export interface RunningService {
   url: string;

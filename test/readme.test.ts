@@ -1,11 +1,13 @@
 // The README against the code: its configuration table lists exactly CONFIG_VARIABLES with the
-// defaults loadConfig({}) produces, and it names exactly the importer.* codes found in src/.
+// defaults loadConfig({}) produces, it names exactly the importer.* codes found in src/, and its
+// error code table is exactly the error catalogue (src/errors.ts) with the same statuses.
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, loadConfig } from '../src/config.js';
-import { JSON_MEDIA_TYPES } from '../src/write-table/json/json-body-type.js';
-import { RAW_CSV_MEDIA_TYPES } from '../src/write-table/receive-body.js';
+import { IMPORTER_ERRORS } from '../src/errors.js';
+import { JSON_MEDIA_TYPES } from '../src/ingest/json-body-type.js';
+import { RAW_CSV_MEDIA_TYPES } from '../src/ingest/receive-body.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CODE = /importer\.[A-Za-z0-9]+/g;
@@ -116,6 +118,16 @@ describe('README.md', () => {
       (row) => row[0]?.replaceAll('`', ''),
     );
     expect(tabled.sort()).toEqual([...new Set(readme.match(CODE) ?? [])].sort());
+  });
+
+  it('lists exactly the error catalogue in the error code table, each with its status', () => {
+    const rows = tableUnder(readme, 'Errors', 'code').map(([code, status]) => [
+      code?.replaceAll('`', ''),
+      status,
+    ]);
+    const catalogue = Object.entries(IMPORTER_ERRORS).map(([code, status]) => [code, String(status)]);
+    expect(catalogue.length).toBeGreaterThan(40);
+    expect(rows.sort()).toEqual(catalogue.sort());
   });
 
   it('lists exactly the raw CSV and JSON content types the code accepts', () => {

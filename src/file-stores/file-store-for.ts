@@ -1,6 +1,6 @@
 // Builds the file stores (one per provider) and picks the one for a prepared Storage file by its
 // `provider`, before any byte is sent. Anything but aws, azure or gcp is a 502.
-import { AppError } from '../errors.js';
+import { importerError } from '../errors.js';
 import type { StorageFile } from '../storage-api/storage-types.js';
 import type { FileProvider, FileStore, UploadSettings } from './file-store.js';
 import { createGcsFileStore } from './gcs-file-store.js';
@@ -18,8 +18,7 @@ export function fileStoreFor(stores: FileStores, file: StorageFile): FileStore {
       : undefined;
   if (!store) {
     const named = typeof provider === 'string' ? `"${provider.slice(0, 40)}"` : 'no provider';
-    throw new AppError(
-      502,
+    throw importerError(
       'importer.unsupportedFileProvider',
       `Storage files/prepare answered ${named}; this importer uploads to aws, azure and gcp only.`,
       { provider: typeof provider === 'string' ? provider.slice(0, 40) : null },

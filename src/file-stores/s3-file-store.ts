@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload, type Options as UploadOptions } from '@aws-sdk/lib-storage';
-import { AppError } from '../errors.js';
+import { AppError, importerError } from '../errors.js';
 import { describeCause } from '../storage-api/describe-cause.js';
 import type { StorageFile } from '../storage-api/storage-types.js';
 import type { FileStore, UploadSettings } from './file-store.js';
@@ -23,11 +23,7 @@ const DATA_COMMANDS = new Set(['PutObjectCommand', 'UploadPartCommand']);
 export function s3UploadParams(file: StorageFile, body: Readable): UploadOptions['params'] {
   const params = file.uploadParams;
   if (!params)
-    throw new AppError(
-      502,
-      'importer.storageFailed',
-      'Storage files/prepare returned no S3 upload parameters.',
-    );
+    throw importerError('importer.storageFailed', 'Storage files/prepare returned no S3 upload parameters.');
   const sse = params['x-amz-server-side-encryption'];
   return {
     Bucket: params.bucket,
@@ -67,8 +63,7 @@ export function createS3FileStore(deps: { s3ClientFor: S3ClientFor; settings: Up
         if (body.errored instanceof AppError) throw body.errored;
         if (err instanceof AppError) throw err;
         const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
-        throw new AppError(
-          502,
+        throw importerError(
           'importer.s3UploadFailed',
           `Uploading the file to S3 failed: ${describeCause(err)}`,
           { provider: 'aws', ...(typeof status === 'number' ? { upstreamStatus: status } : {}) },

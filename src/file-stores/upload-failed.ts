@@ -1,6 +1,6 @@
 // The one error a failed upload to Azure Blob Storage or GCS becomes: 502 with the provider and the
 // upstream status, its message scrubbed of SAS signatures and tokens. (S3 keeps importer.s3UploadFailed.)
-import { AppError } from '../errors.js';
+import { type AppError, importerError } from '../errors.js';
 import type { FileProvider } from './file-store.js';
 import { redactSecrets } from './redact-secrets.js';
 
@@ -17,8 +17,7 @@ export function fileUploadFailed(
   secrets: readonly string[] = [],
 ): AppError {
   const said = redactSecrets(reason, secrets).replace(/\s+/g, ' ').trim().slice(0, 300);
-  return new AppError(
-    502,
+  return importerError(
     'importer.fileUploadFailed',
     `Uploading the file to ${NAMES[provider]} failed${status ? ` (HTTP ${status})` : ''}: ${said}`,
     { provider, ...(status ? { upstreamStatus: status } : {}) },
@@ -27,8 +26,7 @@ export function fileUploadFailed(
 
 /** files/prepare answered `provider` without the upload block that provider needs. */
 export function missingUploadParams(provider: FileProvider, field: string): AppError {
-  return new AppError(
-    502,
+  return importerError(
     'importer.storageFailed',
     `Storage files/prepare answered provider "${provider}" without ${field}.`,
     { provider },

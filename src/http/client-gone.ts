@@ -2,12 +2,12 @@
 // AbortError from a sleep, or @hono/node-server's bare string reason ("Client connection
 // prematurely closed.") rethrown by fetch callers. Both mean a disconnect (499), not a server error.
 import type { MiddlewareHandler } from 'hono';
-import { AppError } from '../errors.js';
+import { AppError, clientDisconnected } from '../errors.js';
 
 /** `err`, or a 499 importer.clientDisconnected when the request's client is gone and `err` is not ours. */
 export function asClientGone<T>(err: T, clientSignal: AbortSignal): T | AppError {
   if (err instanceof AppError || !clientSignal.aborted) return err;
-  return new AppError(499, 'importer.clientDisconnected', 'The client disconnected.', {}, { cause: err });
+  return clientDisconnected(err);
 }
 
 /**

@@ -3,7 +3,7 @@
 // `deadline` aborts so uploads stop and job waits answer 202. Knows nothing about signals (main.ts).
 import type { Server, ServerResponse } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
-import { AppError } from '../errors.js';
+import { type AppError, importerError } from '../errors.js';
 
 export interface Drain {
   readonly draining: boolean;
@@ -119,8 +119,7 @@ export function createDrain(options: DrainOptions = {}): Drain {
 
 /** The 503 for work refused or cut short because the process is shutting down. */
 export function shuttingDownError(retryAfterSeconds = 5): AppError {
-  return new AppError(
-    503,
+  return importerError(
     'importer.shuttingDown',
     'The importer is shutting down; send the request again (another instance will take it).',
     { retryAfterSeconds },

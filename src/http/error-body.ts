@@ -2,7 +2,7 @@
 // `error` event of a progress stream alike. Unknown errors are logged with their stack and answered
 // with a generic 500; their message is never echoed. Echoed values are capped, tokens blanked.
 import type { Context } from 'hono';
-import { AppError } from '../errors.js';
+import { AppError, IMPORTER_ERRORS } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AppEnv, RequestFacts } from './app-env.js';
 import { echoMessage, echoValue, redact } from './echo-limits.js';
@@ -68,7 +68,10 @@ export function renderError(err: unknown, context: ErrorContext): RenderedError 
     'unhandled error',
   );
   if (context.facts) context.facts.errorCode = 'importer.internalError';
-  return { status: 500, body: errorBody('importer.internalError', 'Internal server error') };
+  return {
+    status: IMPORTER_ERRORS['importer.internalError'],
+    body: errorBody('importer.internalError', 'Internal server error'),
+  };
 }
 
 /** A foreign error as it may be logged: its text with any offered token blanked out. */

@@ -1,10 +1,10 @@
 // Value rules shared by every form the importer reads (write-table, upload-file): booleans as
 // 1/0/true/false, branch ids, a field error that names its field, and values shortened before
 // they are echoed.
-import { AppError } from '../errors.js';
+import { type ImporterErrorCode, importerError } from '../errors.js';
 
-export const invalidField = (code: string, field: string, message: string) =>
-  new AppError(400, code, message, { field });
+export const invalidField = (code: ImporterErrorCode, field: string, message: string) =>
+  importerError(code, message, { field });
 
 export function parseBooleanField(field: string, value: string): boolean {
   const normalised = value.trim().toLowerCase();

@@ -2,7 +2,7 @@
 // Authorization: Bearer header, or `?token=` for webhook senders that cannot set headers. Its shape
 // is checked before anything else happens (Storage tokens are short printable ASCII): a token that
 // cannot be one is refused without a Storage call, a slot or an echo. Never logged, never echoed.
-import { AppError } from '../errors.js';
+import { importerError } from '../errors.js';
 
 /** Storage tokens are printable ASCII without spaces; this is far above any real token's length. */
 const TOKEN_SHAPE = /^[\x21-\x7e]{1,512}$/;
@@ -13,15 +13,13 @@ export function readStorageToken(
 ): string {
   const token = findToken(header, query);
   if (token === undefined) {
-    throw new AppError(
-      401,
+    throw importerError(
       'importer.tokenMissing',
       'Send your Storage API token in the X-StorageApi-Token header (or Authorization: Bearer <token>, or ?token=<token>).',
     );
   }
   if (!TOKEN_SHAPE.test(token)) {
-    throw new AppError(
-      401,
+    throw importerError(
       'importer.tokenMalformed',
       'The Storage API token is malformed: a token is 1-512 printable ASCII characters without spaces or control characters.',
     );

@@ -1,7 +1,7 @@
 // Turns a failed Storage API call into the importer's AppError: Storage's own 4xx codes are
 // relayed unchanged, anything the caller cannot fix (5xx, 429, network, an unreadable 2xx) becomes
 // a 502. Decides which failures of a job-starting POST leave its outcome unknown.
-import { AppError } from '../errors.js';
+import { AppError, importerError, importOutcomeUnknown } from '../errors.js';
 import { describeCause } from './describe-cause.js';
 
 export interface StorageErrorBody {
@@ -46,8 +46,7 @@ export function storageErrorToAppError(
 ): AppError {
   if (err instanceof StorageHttpError) return storageHttpErrorToAppError(endpoint, err);
   if (err instanceof UnreadableAnswerError) {
-    return new AppError(
-      502,
+    return importerError(
       'importer.storageFailed',
       `Keboola Storage API failed on ${endpoint}: it answered HTTP ${err.status} with ${err.problem}.`,
       { upstreamStatus: err.status },
@@ -67,8 +66,7 @@ function storageHttpErrorToAppError(endpoint: string, err: StorageHttpError): Ap
   if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
     return new AppError(400, body.code || 'storage.invalidRequest', message, exceptionId);
   }
-  return new AppError(
-    502,
+  return importerError(
     'importer.storageFailed',
     `Keboola Storage API failed on ${endpoint} (HTTP ${status}): ${message}`,
     { ...exceptionId, upstreamStatus: status, ...(body.code ? { upstreamCode: body.code } : {}) },
@@ -78,8 +76,7 @@ function storageHttpErrorToAppError(endpoint: string, err: StorageHttpError): Ap
 
 function networkErrorToAppError(endpoint: string, err: unknown, timeoutMs: number | undefined): AppError {
   const reason = describeCause(err, { timeoutMs });
-  return new AppError(
-    502,
+  return importerError(
     'importer.storageUnreachable',
     `Keboola Storage API could not be reached on ${endpoint}: ${reason}`,
     {},
@@ -94,13 +91,8 @@ function networkErrorToAppError(endpoint: string, err: unknown, timeoutMs: numbe
  */
 export class UncertainOutcomeError extends AppError {
   constructor(endpoint: string, cause: unknown) {
-    super(
-      502,
-      'importer.importOutcomeUnknown',
-      `Keboola Storage API did not confirm ${endpoint}; the job may or may not have started.`,
-      {},
-      { cause },
-    );
+    const { status, code, message, details } = importOutcomeUnknown({ endpoint }, cause);
+    super(status, code, message, details, { cause });
     this.name = 'UncertainOutcomeError';
   }
 }

@@ -1,7 +1,7 @@
 // createFailFast on its own: the first failure wins and aborts the shared signal, a client that
 // leaves counts as a failure, guard() races work against it, run() turns a drain deadline into 503.
 import { describe, expect, it } from 'vitest';
-import { createFailFast } from '../../src/http/fail-fast.js';
+import { createFailFast } from '../../src/ingest/fail-fast.js';
 
 const never = () => new Promise<never>(() => {});
 

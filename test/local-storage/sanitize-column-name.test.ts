@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sanitizeColumnName } from '../../src/local-storage/csv/sanitize-column-name.js';
+import { sanitizeColumnName } from '../../src/storage-api/sanitize-column-name.js';
 
 describe('sanitizeColumnName (contract §9.2)', () => {
   it.each([

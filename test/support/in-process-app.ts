@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { createAdaptorServer } from '@hono/node-server';
 import { createApp } from '../../src/app.js';
-import { createUploadSlots } from '../../src/http/upload-slots.js';
+import { createUploadSlots } from '../../src/ingest/upload-slots.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import type { CallContext, StorageClient, StorageSession } from '../../src/storage-api/storage-client.js';

@@ -1,12 +1,11 @@
 // The cross-instance decision of one idempotency key, against an in-memory Storage (files with
 // tags, jobs): who starts the job, who follows it, when an older file no longer counts, misuse.
 import { describe, expect, it } from 'vitest';
-import type { StorageFile, StorageJob } from '../../src/storage-api/storage-types.js';
 import {
   DEFAULT_IDEMPOTENCY,
   decideKeyedImport,
   type OwnKeyedFile,
-} from '../../src/write-table/idempotency/decide-keyed-import.js';
+} from '../../src/routes/write-table/idempotency/decide-keyed-import.js';
 import {
   jobTag,
   keyTag,
@@ -14,8 +13,9 @@ import {
   tableFingerprint,
   tableTag,
   uploadedTag,
-} from '../../src/write-table/idempotency/idempotency-tags.js';
-import type { KeyedSession } from '../../src/write-table/idempotency/keyed-files.js';
+} from '../../src/routes/write-table/idempotency/idempotency-tags.js';
+import type { KeyedSession } from '../../src/routes/write-table/idempotency/keyed-files.js';
+import type { StorageFile, StorageJob } from '../../src/storage-api/storage-types.js';
 
 const KEY = 'k-1';
 const TABLE = tableFingerprint('in.c-a.t', undefined);

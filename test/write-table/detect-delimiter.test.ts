@@ -1,6 +1,6 @@
 // The delimiter guess on its own: clear cases pick the candidate, unclear ones give nothing (comma).
 import { describe, expect, it } from 'vitest';
-import { chooseDelimiter, detectDelimiter } from '../../src/write-table/detect-delimiter.js';
+import { chooseDelimiter, detectDelimiter } from '../../src/ingest/detect-delimiter.js';
 
 const detect = (text: string, complete = true, enclosure = '"') =>
   detectDelimiter({ text, complete, enclosure });

@@ -1,14 +1,11 @@
 // The JSON record reader and CSV rendering on their own: any chunking of the body gives the same
 // records, line/record numbers are right, numbers keep their text; and safe upload file names.
 import { describe, expect, it } from 'vitest';
-import { toSafeFileName } from '../../src/uploads/upload-file-fields.js';
-import { createJsonColumns } from '../../src/write-table/json/json-columns.js';
-import {
-  type JsonBodyFormat,
-  type JsonRecord,
-  readJsonRecords,
-} from '../../src/write-table/json/read-json-records.js';
-import { csvLine } from '../../src/write-table/json/write-csv-rows.js';
+import type { JsonBodyFormat } from '../../src/ingest/json-body-type.js';
+import { toSafeFileName } from '../../src/routes/upload-file/upload-file-fields.js';
+import { createJsonColumns } from '../../src/routes/write-table/json/json-columns.js';
+import { type JsonRecord, readJsonRecords } from '../../src/routes/write-table/json/read-json-records.js';
+import { csvLine } from '../../src/routes/write-table/json/write-csv-rows.js';
 
 async function* chunks(body: string, size: number): AsyncGenerator<Buffer> {
   const bytes = Buffer.from(body);

@@ -2,13 +2,13 @@
 // lookup per tableId/branchId, a superseded one aborted and ignored, createTable=0 failing the
 // request only once the data part began, and a failed lookup failing the request.
 import { describe, expect, it } from 'vitest';
-import type { StorageTable } from '../../src/storage-api/storage-types.js';
-import { createTableLookup } from '../../src/write-table/table-lookup.js';
+import { createTableLookup } from '../../src/routes/write-table/table-lookup.js';
 import type {
   FieldCollector,
   TableRef,
   WriteTableOptions,
-} from '../../src/write-table/write-table-fields.js';
+} from '../../src/routes/write-table/write-table-fields.js';
+import type { StorageTable } from '../../src/storage-api/storage-types.js';
 
 const ref = (tableId: string) => ({ tableId }) as TableRef;
 const TABLE = { id: 'in.c-a.t', name: 't', columns: ['id'] } as unknown as StorageTable;

@@ -2,8 +2,8 @@
 // on stopWaiting with the latest state, gives up quietly on a 5xx, and stops at once on abort.
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
+import { waitForJob } from '../../src/routes/write-table/wait-for-job.js';
 import type { StorageJob } from '../../src/storage-api/storage-types.js';
-import { waitForJob } from '../../src/write-table/wait-for-job.js';
 
 const job = (status: StorageJob['status']): StorageJob => ({
   id: 7,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createFieldCollector, parseTableId } from '../../src/write-table/write-table-fields.js';
+import { createFieldCollector, parseTableId } from '../../src/routes/write-table/write-table-fields.js';
 
 const collect = (fields: Array<[string, string]>) => {
   const collector = createFieldCollector({ maxWaitSeconds: 3600, defaultWaitSeconds: 1800 });

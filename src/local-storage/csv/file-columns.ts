@@ -1,7 +1,7 @@
 // Storage's rules for the column names a load brings (contract §9.2-9.4, §6.1): sanitising and
 // validating header names, matching them to a table, primary-key checks. No file I/O here.
+import { sanitizeColumnName } from '../../storage-api/sanitize-column-name.js';
 import { quoteValue, StorageError } from '../protocol/storage-error.js';
-import { sanitizeColumnName } from './sanitize-column-name.js';
 
 export const MAX_COLUMN_NAME_LENGTH = 64;
 /**
