@@ -5,7 +5,7 @@ import type { Runtime, Topology } from './service-process.js';
 import { MIB } from './stats.js';
 import type { BodyEncoding } from './write-table-request.js';
 
-export const PHASES = ['throughput', 'rss', 'small', 'concurrent'] as const;
+export const PHASES = ['throughput', 'json', 'rss', 'small', 'concurrent'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -19,6 +19,8 @@ export interface BenchOptions {
   pairs: number;
   rssBytes: { small: number; large: number };
   smallRequests: number;
+  /** Size of each JSON body (NDJSON, then a JSON array) in the json phase. */
+  jsonBytes: number;
   concurrentUploads: number;
   partBytes: number;
   queueSize: number;
@@ -30,7 +32,7 @@ export interface BenchOptions {
 
 export const USAGE = `Usage: npm run bench -- [options]
   --json                 print one JSON object as the last line of stdout
-  --quick                small sizes for a smoke run (64 MiB, 32/128 MiB, 10 small, 8 concurrent)
+  --quick                small sizes for a smoke run (64 MiB, 8 MB JSON, 32/128 MiB, 10 small, 8 concurrent)
   --only=a,b             phases: ${PHASES.join(', ')} (default: all)
   --topology=split|local split (default): the local Storage stand-in and its S3 in one process, the
                          importer in another, pointed at it: the service's own CPU and memory, as
@@ -38,6 +40,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --runtime=dist|tsx     dist (default): compiled like the image; tsx: node --import tsx src/main.ts
   --encoding=multipart|raw  body of the uploads (default multipart, as curl -F)
   --size-mib=N --pairs=N throughput upload size and number of service/direct pairs (default 5; --quick 3)
+  --json-mb=N            size of each JSON body in the json phase (default 64; --quick 8)
   --rss-mib=A,B          the two peak-RSS upload sizes (default 256,2048; --quick 32,128)
   --part-mib=N --queue=N UPLOAD_PART_BYTES / UPLOAD_QUEUE_SIZE for both the service and the baseline
   --env=NAME=VALUE       extra environment for the importer (repeatable)
@@ -60,6 +63,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'encoding',
     'size-mib',
     'rss-mib',
+    'json-mb',
     'pairs',
     'part-mib',
     'queue',
@@ -110,6 +114,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     pairs: Math.round(number('pairs', quick ? 3 : 5)),
     rssBytes: parseRssSizes(one('rss-mib') ?? (quick ? '32,128' : '256,2048')),
     smallRequests: quick ? 10 : 50,
+    jsonBytes: Math.round(number('json-mb', quick ? 8 : 64) * 1e6),
     concurrentUploads: quick ? 8 : 64,
     partBytes: Math.round(number('part-mib', defaults.uploadPartBytes / MIB) * MIB),
     queueSize: Math.round(number('queue', defaults.uploadQueueSize)),

@@ -3,6 +3,7 @@
 // `split`: the stand-in alone in one process and the importer in remote mode in another, pointed at
 // it (KBC_URL, S3_ENDPOINT), so the importer's own CPU and memory are not mixed with s3rver's.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -37,8 +38,14 @@ export interface ServiceProcess {
 }
 
 const ROOT = new URL('..', import.meta.url).pathname;
-/** Outside the tree (other work must not see it); a node_modules link lets its imports resolve. */
-const DIST_DIR = join(tmpdir(), 'table-importer-bench-dist');
+/**
+ * Outside the tree (other work must not see it), one per checkout (benches of two worktrees must not
+ * rebuild each other's); a node_modules link lets its imports resolve.
+ */
+const DIST_DIR = join(
+  tmpdir(),
+  `table-importer-bench-dist-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`,
+);
 const TOKEN = 'bench-token';
 const READY_TIMEOUT_MS = 60_000;
 
@@ -58,8 +65,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 export function buildDist(): void {
   if (distBuilt) return;
   rmSync(DIST_DIR, { recursive: true, force: true });
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', DIST_DIR], {
+  // `npm run build`'s own script: tsc, then the browser page's static files next to the code.
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--outDir', DIST_DIR], {
     cwd: ROOT,
     stdio: 'inherit',
   });
