@@ -28,6 +28,8 @@ export interface BenchOptions {
   env: Record<string, string>;
   /** Directory for the importer's --cpu-prof output; undefined = no profiling. */
   cpuProfileDir: string | undefined;
+  /** File for the importer's --trace-gc log (its stdout); undefined = no GC log. */
+  gcLogFile: string | undefined;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -44,7 +46,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --rss-mib=A,B          the two peak-RSS upload sizes (default 256,2048; --quick 32,128)
   --part-mib=N --queue=N UPLOAD_PART_BYTES / UPLOAD_QUEUE_SIZE for both the service and the baseline
   --env=NAME=VALUE       extra environment for the importer (repeatable)
-  --cpu-prof=DIR         write the importer's V8 CPU profile into DIR`;
+  --cpu-prof=DIR         write the importer's V8 CPU profile into DIR
+  --trace-gc=FILE        run the importer with --trace-gc, its GC log appended to FILE`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const defaults = loadConfig({});
@@ -69,6 +72,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'queue',
     'env',
     'cpu-prof',
+    'trace-gc',
     'help',
   ];
   for (const name of flags.keys())
@@ -120,6 +124,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     queueSize: Math.round(number('queue', defaults.uploadQueueSize)),
     env,
     cpuProfileDir: cpuProfile === undefined || cpuProfile === 'true' ? undefined : cpuProfile,
+    gcLogFile: one('trace-gc') === 'true' ? undefined : one('trace-gc'),
   };
 }
 

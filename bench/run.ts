@@ -30,7 +30,11 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
       MAX_CONCURRENT_UPLOADS: String(maxConcurrentUploads),
       ...options.env,
     },
-    nodeArgs: options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
+    nodeArgs: [
+      ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+      ...(options.gcLogFile ? ['--trace-gc'] : []),
+    ],
+    ...(options.gcLogFile ? { stdoutFile: options.gcLogFile } : {}),
   };
   const results: BenchResults = { node: process.version, cpus: cpus().length, maxConcurrentUploads };
   const { phases } = options;

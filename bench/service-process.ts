@@ -4,7 +4,7 @@
 // it (KBC_URL, S3_ENDPOINT), so the importer's own CPU and memory are not mixed with s3rver's.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,8 @@ export interface ServiceOptions {
   env: Record<string, string>;
   /** Extra node flags for the importer (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** The importer's stdout goes to this file (with --trace-gc: its GC log); discarded otherwise. */
+  stdoutFile?: string;
 }
 
 export interface ServiceProcess {
@@ -94,14 +96,19 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     const common = { LOG_LEVEL: 'warn', NODE_NO_WARNINGS: '1' };
 
     if (options.topology === 'local') {
-      const importer = spawnChild('importer', [...(options.nodeArgs ?? []), ...importerEntry], {
-        ...common,
-        PORT: String(port),
-        LOCAL_S3_PORT: String(s3Port),
-        LOCAL_STORAGE_DIR: dataDir,
-        LOCAL_STORAGE_TOKEN: TOKEN,
-        ...options.env,
-      });
+      const importer = spawnChild(
+        'importer',
+        [...(options.nodeArgs ?? []), ...importerEntry],
+        {
+          ...common,
+          PORT: String(port),
+          LOCAL_S3_PORT: String(s3Port),
+          LOCAL_STORAGE_DIR: dataDir,
+          LOCAL_STORAGE_TOKEN: TOKEN,
+          ...options.env,
+        },
+        options.stdoutFile,
+      );
       children.push(importer);
       const url = `http://127.0.0.1:${port}`;
       await waitUntilReady(`${url}/health`, importer);
@@ -133,15 +140,20 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     const storageUrl = `http://127.0.0.1:${storagePort}`;
     const s3Endpoint = `http://127.0.0.1:${s3Port}`;
     await waitUntilReady(`${storageUrl}/v2/storage/tokens/verify`, storage, { 'X-StorageApi-Token': TOKEN });
-    const importer = spawnChild('importer', [...(options.nodeArgs ?? []), ...importerEntry], {
-      ...common,
-      PORT: String(port),
-      KBC_URL: storageUrl,
-      HOST: '127.0.0.1',
-      S3_ENDPOINT: s3Endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      ...options.env,
-    });
+    const importer = spawnChild(
+      'importer',
+      [...(options.nodeArgs ?? []), ...importerEntry],
+      {
+        ...common,
+        PORT: String(port),
+        KBC_URL: storageUrl,
+        HOST: '127.0.0.1',
+        S3_ENDPOINT: s3Endpoint,
+        S3_FORCE_PATH_STYLE: 'true',
+        ...options.env,
+      },
+      options.stdoutFile,
+    );
     children.push(importer);
     const url = `http://127.0.0.1:${port}`;
     await waitUntilReady(`${url}/health`, importer);
@@ -159,11 +171,16 @@ interface ManagedChild {
   stop(): Promise<void>;
 }
 
-function spawnChild(name: string, args: string[], env: Record<string, string>): ManagedChild {
+function spawnChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  stdoutFile?: string,
+): ManagedChild {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', stdoutFile ? openSync(stdoutFile, 'a') : 'ignore', 'pipe'],
   });
   if (child.pid === undefined) throw new Error(`${name}: spawn failed`);
   running.add(child);
