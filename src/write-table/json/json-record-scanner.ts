@@ -121,83 +121,98 @@ export function createJsonRecordScanner(format: JsonBodyFormat, maxDepth: number
       const chunkStartPending = pendingBytes;
       let lastRecordEnd = 0;
       let ended = false;
-      for (; i < length; i += 1) {
-        const byte = chunk[i] as number;
-        if (inRecord) {
-          if (inString) {
-            if (escaped) escaped = false;
-            else if (byte === BACKSLASH) escaped = true;
-            else if (byte === QUOTE) inString = false;
-            else if (byte === NEWLINE) line += 1;
+      // The state in locals while the loop runs (captured variables cost a memory access each).
+      let d = depth;
+      let str = inString;
+      let esc = escaped;
+      let ln = line;
+      try {
+        for (; i < length; i += 1) {
+          if (inRecord) {
+            // Inside a record: only strings and brackets matter, until its closing bracket.
+            for (; i < length; i += 1) {
+              const byte = chunk[i] as number;
+              if (str) {
+                if (esc) esc = false;
+                else if (byte === BACKSLASH) esc = true;
+                else if (byte === QUOTE) str = false;
+                else if (byte === NEWLINE) ln += 1;
+              } else if (byte === QUOTE) str = true;
+              else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+                d += 1;
+                if (d > maxDepth) throw new JsonNestingError(maxDepth);
+              } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+                d -= 1;
+                if (d === recordDepth) break;
+              } else if (byte === NEWLINE) ln += 1;
+            }
+            if (i === length) break;
+            const end = i + 1;
+            const piece = chunk.subarray(recordStart, end);
+            const bytes = pieces.length === 0 ? piece : Buffer.concat([...pieces, piece]);
+            pieces = [];
+            out.push({ bytes, startLine, line: ln });
+            inRecord = false;
+            lastRecordEnd = end;
+            ended = true;
+            if (format === 'json') outer = recordDepth === 1 ? Outer.ExpectCommaOrClose : Outer.AfterRoot;
             continue;
           }
-          if (byte === QUOTE) inString = true;
-          else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-            depth += 1;
-            if (depth > maxDepth) throw new JsonNestingError(maxDepth);
-          } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-            depth -= 1;
-            if (depth === recordDepth) {
-              const end = i + 1;
-              const piece = chunk.subarray(recordStart, end);
-              const bytes = pieces.length === 0 ? piece : Buffer.concat([...pieces, piece]);
-              pieces = [];
-              out.push({ bytes, startLine, line });
-              inRecord = false;
-              lastRecordEnd = end;
-              ended = true;
-              if (format === 'json') outer = recordDepth === 1 ? Outer.ExpectCommaOrClose : Outer.AfterRoot;
-            }
-          } else if (byte === NEWLINE) line += 1;
-          continue;
-        }
-        // Between records.
-        if (byte === 0x20 || byte === 0x09 || byte === 0x0d) continue;
-        if (byte === NEWLINE) {
-          line += 1;
-          continue;
-        }
-        switch (outer) {
-          case Outer.BetweenValues:
-            if (byte !== OPEN_BRACE) notObject(byte);
-            break;
-          case Outer.BeforeRoot:
-            if (byte === OPEN_BRACKET) {
-              depth = 1;
-              recordDepth = 1;
-              outer = Outer.ExpectFirstElement;
-              continue;
-            }
-            if (byte !== OPEN_BRACE)
-              throw new JsonStructureError('the body must be a JSON object or an array of objects');
-            break;
-          case Outer.ExpectFirstElement:
-          case Outer.ExpectElement:
-            if (byte === CLOSE_BRACKET && outer === Outer.ExpectFirstElement) {
-              depth = 0;
-              outer = Outer.AfterRoot;
-              continue;
-            }
-            if (byte !== OPEN_BRACE) notObject(byte);
-            break;
-          case Outer.ExpectCommaOrClose:
-            if (byte === COMMA) outer = Outer.ExpectElement;
-            else if (byte === CLOSE_BRACKET) {
-              depth = 0;
-              outer = Outer.AfterRoot;
-            } else throw new JsonStructureError('expected "," or "]" after a record in the array');
+          const byte = chunk[i] as number;
+          // Between records.
+          if (byte === 0x20 || byte === 0x09 || byte === 0x0d) continue;
+          if (byte === NEWLINE) {
+            ln += 1;
             continue;
-          case Outer.AfterRoot:
-            throw new JsonStructureError(
-              'unexpected data after the JSON value: send one object, one array of objects, or NDJSON (Content-Type: application/x-ndjson)',
-            );
+          }
+          switch (outer) {
+            case Outer.BetweenValues:
+              if (byte !== OPEN_BRACE) notObject(byte);
+              break;
+            case Outer.BeforeRoot:
+              if (byte === OPEN_BRACKET) {
+                d = 1;
+                recordDepth = 1;
+                outer = Outer.ExpectFirstElement;
+                continue;
+              }
+              if (byte !== OPEN_BRACE) {
+                throw new JsonStructureError('the body must be a JSON object or an array of objects');
+              }
+              break;
+            case Outer.ExpectFirstElement:
+            case Outer.ExpectElement:
+              if (byte === CLOSE_BRACKET && outer === Outer.ExpectFirstElement) {
+                d = 0;
+                outer = Outer.AfterRoot;
+                continue;
+              }
+              if (byte !== OPEN_BRACE) notObject(byte);
+              break;
+            case Outer.ExpectCommaOrClose:
+              if (byte === COMMA) outer = Outer.ExpectElement;
+              else if (byte === CLOSE_BRACKET) {
+                d = 0;
+                outer = Outer.AfterRoot;
+              } else throw new JsonStructureError('expected "," or "]" after a record in the array');
+              continue;
+            case Outer.AfterRoot:
+              throw new JsonStructureError(
+                'unexpected data after the JSON value: send one object, one array of objects, or NDJSON (Content-Type: application/x-ndjson)',
+              );
+          }
+          // A record starts with this `{`.
+          d += 1;
+          if (d > maxDepth) throw new JsonNestingError(maxDepth);
+          inRecord = true;
+          recordStart = i;
+          startLine = ln;
         }
-        // A record starts with this `{`.
-        depth += 1;
-        if (depth > maxDepth) throw new JsonNestingError(maxDepth);
-        inRecord = true;
-        recordStart = i;
-        startLine = line;
+      } finally {
+        depth = d;
+        inString = str;
+        escaped = esc;
+        line = ln;
       }
       if (inRecord) pieces.push(chunk.subarray(recordStart));
       pendingBytes = ended ? length - lastRecordEnd : chunkStartPending + length;
