@@ -49,7 +49,7 @@ export interface ScannedRecord {
 export interface JsonRecordScanner {
   /** Scans the next bytes; appends the records they complete to `out`. */
   scan(chunk: Buffer, out: ScannedRecord[]): void;
-  /** The body ended: throws when it ended inside a value or before the root. */
+  /** The body ended: throws when it ended inside a value (an empty body has no records: no error). */
   end(): void;
   /** The current line (1-based), for errors. */
   readonly line: number;
@@ -60,7 +60,7 @@ export interface JsonRecordScanner {
 enum Outer {
   /** json: before the root value. */
   BeforeRoot,
-  /** json: inside the root array, after `[` or after `,`. */
+  /** json: inside the root array, after `,` (a record must follow). */
   ExpectElement,
   /** json: inside the root array, after `[` (so `]` may close it). */
   ExpectFirstElement,
