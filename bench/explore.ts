@@ -4,6 +4,7 @@
 // importer's alone. Run: npx tsx bench/explore.ts [--size-mib=256] [--pairs=2] [--grid=5x2,8x4]
 // [--topology=split|local] [--encoding=multipart|raw] [--env=NAME=VALUE]
 import { sampleRss } from './proc-stats.js';
+import { startProxyFloor } from './proxy-floor.js';
 import { measureThroughput, warmUp } from './scenarios/throughput.js';
 import { startService, type Topology } from './service-process.js';
 import { MIB, round } from './stats.js';
@@ -51,8 +52,11 @@ for (const { partBytes, queueSize } of grid) {
   try {
     const settings = { bytes: sizeBytes, pairs, encoding, partBytes, queueSize };
     await warmUp(service, settings);
+    const floor = await startProxyFloor(partBytes, queueSize);
     const sampler = sampleRss(service.pid);
-    const result = await measureThroughput(service, settings, (line) => process.stderr.write(`${line}\n`));
+    const result = await measureThroughput(service, floor, settings, (line) =>
+      process.stderr.write(`${line}\n`),
+    ).finally(() => floor.stop());
     const { peakMiB } = sampler.stop();
     const other = result.runs.reduce((sum, run) => sum + run.otherCpuS, 0) / result.runs.length;
     const importerCpu =

@@ -5,7 +5,7 @@ import type { Provider, Runtime, Topology } from './service-process.js';
 import { MIB } from './stats.js';
 import type { BodyEncoding } from './write-table-request.js';
 
-export const PHASES = ['throughput', 'rss', 'small', 'concurrent', 'local'] as const;
+export const PHASES = ['throughput', 'json', 'rss', 'small', 'concurrent', 'local'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -21,6 +21,8 @@ export interface BenchOptions {
   pairs: number;
   rssBytes: { small: number; large: number };
   smallRequests: number;
+  /** Size of each JSON body (NDJSON, then a JSON array) in the json phase. */
+  jsonBytes: number;
   concurrentUploads: number;
   /** Phase `local`: rows of the import CSV (60 bytes each), import runs, write-table size for RSS. */
   localRows: number;
@@ -32,11 +34,13 @@ export interface BenchOptions {
   env: Record<string, string>;
   /** Directory for the importer's --cpu-prof output; undefined = no profiling. */
   cpuProfileDir: string | undefined;
+  /** File for the importer's --trace-gc log (its stdout); undefined = no GC log. */
+  gcLogFile: string | undefined;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
   --json                 print one JSON object as the last line of stdout
-  --quick                small sizes for a smoke run (64 MiB, 32/128 MiB, 10 small, 8 concurrent)
+  --quick                small sizes for a smoke run (64 MiB, 8 MB JSON, 32/128 MiB, 10 small, 8 concurrent)
   --only=a,b             phases: ${PHASES.join(', ')} (default: all)
   --provider=aws|azure|gcp  file storage (default aws): s3rver, Azurite or the GCS stand-in; the
                          direct baseline uploads with the same store module from the bench process
@@ -46,6 +50,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --runtime=dist|tsx     dist (default): compiled like the image; tsx: node --import tsx src/main.ts
   --encoding=multipart|raw  body of the uploads (default multipart, as curl -F)
   --size-mib=N --pairs=N throughput upload size and number of service/direct pairs (default 5; --quick 3)
+  --json-mb=N            size of each JSON body in the json phase (default 64; --quick 8)
   --rss-mib=A,B          the two peak-RSS upload sizes (default 256,2048; --quick 32,128)
   --local-rows=N         phase local: rows of the 60-byte-row CSV the stand-in imports (default
                          1000000; --quick 100000), timed over 3 import-async full loads
@@ -53,7 +58,8 @@ export const USAGE = `Usage: npm run bench -- [options]
                          (default 1024; --quick 128)
   --part-mib=N --queue=N UPLOAD_PART_BYTES / UPLOAD_QUEUE_SIZE for both the service and the baseline
   --env=NAME=VALUE       extra environment for the importer (repeatable)
-  --cpu-prof=DIR         write the importer's V8 CPU profile into DIR`;
+  --cpu-prof=DIR         write the importer's V8 CPU profile into DIR
+  --trace-gc=FILE        run the importer with --trace-gc, its GC log appended to FILE`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const defaults = loadConfig({});
@@ -75,11 +81,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'rss-mib',
     'local-rows',
     'local-rss-mib',
+    'json-mb',
     'pairs',
     'part-mib',
     'queue',
     'env',
     'cpu-prof',
+    'trace-gc',
     'help',
   ];
   for (const name of flags.keys())
@@ -126,6 +134,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     pairs: Math.round(number('pairs', quick ? 3 : 5)),
     rssBytes: parseRssSizes(one('rss-mib') ?? (quick ? '32,128' : '256,2048')),
     smallRequests: quick ? 10 : 50,
+    jsonBytes: Math.round(number('json-mb', quick ? 8 : 64) * 1e6),
     concurrentUploads: quick ? 8 : 64,
     localRows: Math.round(number('local-rows', quick ? 100_000 : 1_000_000)),
     localRuns: 3,
@@ -134,6 +143,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     queueSize: Math.round(number('queue', defaults.uploadQueueSize)),
     env,
     cpuProfileDir: cpuProfile === undefined || cpuProfile === 'true' ? undefined : cpuProfile,
+    gcLogFile: one('trace-gc') === 'true' ? undefined : one('trace-gc'),
   };
 }
 

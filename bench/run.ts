@@ -5,8 +5,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { type BenchOptions, parseOptions } from './options.js';
+import { readCpuSeconds } from './proc-stats.js';
+import { startProxyFloor } from './proxy-floor.js';
 import { type BenchResults, toJson, toTable } from './report.js';
 import { measureConcurrent } from './scenarios/concurrent.js';
+import { measureJsonThroughput } from './scenarios/json-throughput.js';
 import { measureLocalImport, measureLocalPeakRss } from './scenarios/local-import.js';
 import { measurePeakRss } from './scenarios/peak-rss.js';
 import { measureSmallCsv } from './scenarios/small-csv.js';
@@ -29,7 +32,11 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
       MAX_CONCURRENT_UPLOADS: String(maxConcurrentUploads),
       ...options.env,
     },
-    nodeArgs: options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [],
+    nodeArgs: [
+      ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+      ...(options.gcLogFile ? ['--trace-gc'] : []),
+    ],
+    ...(options.gcLogFile ? { stdoutFile: options.gcLogFile } : {}),
   };
   const results: BenchResults = {
     node: process.version,
@@ -40,7 +47,7 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
   const { phases } = options;
   const windows: { kind: string; startUs: number; endUs: number }[] = [];
 
-  if (phases.has('throughput') || phases.has('small') || phases.has('concurrent')) {
+  if (phases.has('throughput') || phases.has('json') || phases.has('small') || phases.has('concurrent')) {
     const service = await startService(serviceOptions);
     try {
       if (phases.has('throughput')) {
@@ -53,9 +60,23 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
         };
         log(`throughput: ${options.pairs} service/direct pairs of ${options.throughputBytes / MIB} MiB`);
         await warmUp(service, settings);
-        results.throughput = await measureThroughput(service, settings, log);
+        const floor = await startProxyFloor(options.partBytes, options.queueSize);
+        try {
+          results.throughput = await measureThroughput(service, floor, settings, log);
+        } finally {
+          await floor.stop();
+        }
         for (const { kind, startUs, endUs } of results.throughput.runs)
           windows.push({ kind, startUs, endUs });
+      }
+      if (phases.has('json')) {
+        log(`json: an NDJSON and a JSON-array body of ${options.jsonBytes / 1e6} MB each`);
+        results.json = await measureJsonThroughput(
+          service,
+          options.jsonBytes,
+          () => readCpuSeconds(service.pid),
+          log,
+        );
       }
       if (phases.has('small')) {
         log(`small CSV: ${options.smallRequests} sequential requests`);

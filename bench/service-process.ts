@@ -3,7 +3,8 @@
 // `split`: the stand-in alone in one process and the importer in remote mode in another, pointed at
 // it (KBC_URL, S3_ENDPOINT), so the importer's own CPU and memory are not mixed with s3rver's.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,8 @@ export interface ServiceOptions {
   env: Record<string, string>;
   /** Extra node flags for the importer (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** The importer's stdout goes to this file (with --trace-gc: its GC log); discarded otherwise. */
+  stdoutFile?: string;
 }
 
 export interface ServiceProcess {
@@ -43,8 +46,14 @@ export interface ServiceProcess {
 }
 
 const ROOT = new URL('..', import.meta.url).pathname;
-/** Outside the tree (other work must not see it); a node_modules link lets its imports resolve. */
-const DIST_DIR = join(tmpdir(), 'table-importer-bench-dist');
+/**
+ * Outside the tree (other work must not see it), one per checkout (benches of two worktrees must not
+ * rebuild each other's); a node_modules link lets its imports resolve.
+ */
+const DIST_DIR = join(
+  tmpdir(),
+  `table-importer-bench-dist-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`,
+);
 const TOKEN = 'bench-token';
 const READY_TIMEOUT_MS = 60_000;
 
@@ -102,15 +111,20 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
           : { GCS_ENDPOINT: filesUrl };
 
     if (options.topology === 'local') {
-      const importer = spawnChild('importer', [...(options.nodeArgs ?? []), ...importerEntry], {
-        ...common,
-        PORT: String(port),
-        LOCAL_S3_PORT: String(s3Port),
-        LOCAL_STORAGE_DIR: dataDir,
-        LOCAL_STORAGE_TOKEN: TOKEN,
-        LOCAL_FILE_PROVIDER: provider,
-        ...options.env,
-      });
+      const importer = spawnChild(
+        'importer',
+        [...(options.nodeArgs ?? []), ...importerEntry],
+        {
+          ...common,
+          PORT: String(port),
+          LOCAL_S3_PORT: String(s3Port),
+          LOCAL_STORAGE_DIR: dataDir,
+          LOCAL_STORAGE_TOKEN: TOKEN,
+          LOCAL_FILE_PROVIDER: provider,
+          ...options.env,
+        },
+        options.stdoutFile,
+      );
       children.push(importer);
       const url = `http://127.0.0.1:${port}`;
       await waitUntilReady(`${url}/health`, importer);
@@ -143,14 +157,19 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     children.push(storage);
     const storageUrl = `http://127.0.0.1:${storagePort}`;
     await waitUntilReady(`${storageUrl}/v2/storage/tokens/verify`, storage, { 'X-StorageApi-Token': TOKEN });
-    const importer = spawnChild('importer', [...(options.nodeArgs ?? []), ...importerEntry], {
-      ...common,
-      PORT: String(port),
-      KBC_URL: storageUrl,
-      HOST: '127.0.0.1',
-      ...endpointEnv,
-      ...options.env,
-    });
+    const importer = spawnChild(
+      'importer',
+      [...(options.nodeArgs ?? []), ...importerEntry],
+      {
+        ...common,
+        PORT: String(port),
+        KBC_URL: storageUrl,
+        HOST: '127.0.0.1',
+        ...endpointEnv,
+        ...options.env,
+      },
+      options.stdoutFile,
+    );
     children.push(importer);
     const url = `http://127.0.0.1:${port}`;
     await waitUntilReady(`${url}/health`, importer);
@@ -177,11 +196,16 @@ interface ManagedChild {
   stop(): Promise<void>;
 }
 
-function spawnChild(name: string, args: string[], env: Record<string, string>): ManagedChild {
+function spawnChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  stdoutFile?: string,
+): ManagedChild {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', stdoutFile ? openSync(stdoutFile, 'a') : 'ignore', 'pipe'],
   });
   if (child.pid === undefined) throw new Error(`${name}: spawn failed`);
   running.add(child);

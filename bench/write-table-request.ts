@@ -1,7 +1,8 @@
 // Sends one `POST /write-table` from the bench: a multipart form (fields first, then the `data`
 // part) or a raw body with the fields in the query, streamed from a Readable with an exact
-// Content-Length. Answers status, parsed JSON and the time until the response was complete.
-import { Agent, request } from 'node:http';
+// Content-Length; or a JSON/NDJSON body. Answers status, parsed JSON and the time until the
+// response was complete.
+import { Agent, type ClientRequest, request } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -43,22 +44,7 @@ export async function sendWriteTable(options: WriteTableRequest): Promise<WriteT
         'Content-Length': String(contentLength),
       },
     });
-    req.once('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.once('error', reject);
-      response.once('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: Record<string, unknown> = {};
-        try {
-          parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
-        } catch {
-          parsed = { raw: text.slice(0, 500) };
-        }
-        resolve({ status: response.statusCode ?? 0, body: parsed, ms: performance.now() - startedAt });
-      });
-    });
-    req.once('error', reject);
+    settleOnResponse(req, startedAt, resolve, reject);
     // An early answer (e.g. 503) may come before the body is sent; the response settles the call.
     pipeline(body, req).catch(() => {});
   });
@@ -93,4 +79,56 @@ function frame(options: WriteTableRequest) {
     query: '',
     contentType: `multipart/form-data; boundary=${BOUNDARY}`,
   };
+}
+
+export interface JsonBodyRequest {
+  url: string;
+  token: string;
+  query: Record<string, string>;
+  contentType: string;
+  data: Readable;
+  dataBytes: number;
+}
+
+/** A JSON or NDJSON write-table body (fields in the query), streamed with an exact Content-Length. */
+export function sendJsonBody(options: JsonBodyRequest): Promise<WriteTableResponse> {
+  const startedAt = performance.now();
+  const target = new URL(`${options.url}/write-table?${new URLSearchParams(options.query)}`);
+  return new Promise<WriteTableResponse>((resolve, reject) => {
+    const req = request(target, {
+      method: 'POST',
+      agent,
+      headers: {
+        'X-StorageApi-Token': options.token,
+        'Content-Type': options.contentType,
+        'Content-Length': String(options.dataBytes),
+      },
+    });
+    settleOnResponse(req, startedAt, resolve, reject);
+    pipeline(options.data, req).catch(() => {});
+  });
+}
+
+function settleOnResponse(
+  req: ClientRequest,
+  startedAt: number,
+  resolve: (response: WriteTableResponse) => void,
+  reject: (err: Error) => void,
+): void {
+  req.once('response', (response) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.once('error', reject);
+    response.once('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+      } catch {
+        parsed = { raw: text.slice(0, 500) };
+      }
+      resolve({ status: response.statusCode ?? 0, body: parsed, ms: performance.now() - startedAt });
+    });
+  });
+  req.once('error', reject);
 }

@@ -103,6 +103,74 @@ describe('readJsonRecords nesting', () => {
   });
 });
 
+describe('readJsonRecords exactness', () => {
+  // The third line is String.raw: its escapes are JSON's, not TypeScript's.
+  const exact = [
+    '{"big": 123456789012345678901234567890, "neg": -9007199254740993, "dec": 0.1000000000000000055511151231257827,',
+    ' "one": 1.0, "exp": 1E+400, "small": -2.5e-7, "zero": -0, "money": 19.90,',
+    String.raw` "text": "P\u0159\u00edli\u0161 \ud83d\ude00 žluťoučký 🚀 中文", "esc": "a\"b\\c\/d\te",`,
+    ' "__proto__": {"x": 1}, "nested": {"n": [1.10, 2e3, "s"]}}',
+  ].join('\n');
+
+  it.each([1, 2, 3, 5, 64, 1 << 16])(
+    'keeps numbers as written and strings as decoded (%i-byte chunks)',
+    async (size) => {
+      const [record] = await read(`[${exact}]`, 'json', size);
+      expect(rows([record as JsonRecord])).toEqual([
+        'big,neg,dec,one,exp,small,zero,money,text,esc,proto,nested',
+        '"123456789012345678901234567890","-9007199254740993","0.1000000000000000055511151231257827","1.0","1E+400","-2.5e-7","-0","19.90",' +
+          '"Příliš 😀 žluťoučký 🚀 中文","a""b\\c/d\te","{""x"":1}","{""n"":[1.10,2e3,""s""]}"',
+      ]);
+      // An own key, as JSON.parse makes it: never the object's prototype.
+      expect(Object.getPrototypeOf(record?.value)).toBe(Object.prototype);
+      expect(Object.keys(record?.value ?? {})).toContain('__proto__');
+    },
+  );
+
+  it('decodes strings exactly as JSON.parse does, whatever the chunking', async () => {
+    const values = ['', 'ascii', 'žé中', '🚀😀', 'q"uo\\te', 'tab\there', '\u2028\u2029', 'x'.repeat(300)];
+    const body = values.map((v) => JSON.stringify({ v })).join('\n');
+    for (const size of [1, 2, 3, 4, 7, 1 << 16]) {
+      const records = await read(body, 'ndjson', size);
+      expect(records.map((r) => r.value.v)).toEqual(values);
+    }
+  });
+
+  it.each([
+    ['a leading zero', '{"a": 01}'],
+    ['a bare dot', '{"a": 1.}'],
+    ['a lone minus', '{"a": -}'],
+    ['a leading dot', '{"a": .5}'],
+    ['an empty exponent', '{"a": 1e}'],
+    ['a trailing comma in an object', '{"a": 1,}'],
+    ['a raw control character in a string', '{"a": "x\u0001y"}'],
+    ['a bad escape', String.raw`{"a": "\x"}`],
+    ['a single-quoted key', "{'a': 1}"],
+    ['a misspelt literal', '{"a": tru}'],
+    ['a mismatched bracket', '{"a": [1}'],
+    ['a missing colon', '{"a" 1}'],
+  ])('refuses %s', async (_name, body) => {
+    await expect(read(body.startsWith('[') ? body : `[${body}]`, 'json', 3)).rejects.toMatchObject({
+      status: 400,
+      code: 'importer.invalidJson',
+      details: { record: 1, line: 1 },
+    });
+  });
+
+  it('refuses a trailing comma in the root array where the next record would start', async () => {
+    await expect(read('[{"a": 1},]', 'json', 3)).rejects.toMatchObject({
+      code: 'importer.invalidJson',
+      details: { record: 2, line: 1 },
+    });
+  });
+
+  it("names a syntax error's line inside a record that spans lines", async () => {
+    await expect(read('{"a": 1}\n{"a":\n 2,\n "b": x}\n', 'ndjson', 4)).rejects.toMatchObject({
+      details: { record: 2, line: 4 },
+    });
+  });
+});
+
 describe('toSafeFileName', () => {
   it.each([
     ['report.pdf', 'report.pdf'],

@@ -8,15 +8,29 @@ import type { StorageJob } from '../../storage-api/storage-types.js';
 export interface JobPollSettings {
   firstPollDelayMs: number;
   maxPollDelayMs: number;
+  /** Polls stay firstPollDelayMs apart until this long after the job started (default: none). */
+  denseUntilMs?: number;
 }
 
 /**
- * Polls 30, 75, 142, 244, 396 ms … after the job started, then every 2 s: dense where small
- * imports finish (the stand-in's take 20–30 ms, `npm run bench`), 10 polls for a 4 s job.
+ * Polls every 15 ms for the first 120 ms after the job started (small imports finish there: the
+ * stand-in's take 25–60 ms, `npm run bench`; a poll found them 15–30 ms late at 30, 75 ms), then
+ * at about 1.5× the time waited (180, 270, 405, 608 ms …) and at most 2 s apart: 16 polls in the
+ * first 4 s (the old 30, 75, 142 ms … schedule: 10).
  */
-export const DEFAULT_JOB_POLL: JobPollSettings = { firstPollDelayMs: 30, maxPollDelayMs: 2_000 };
-/** Each pause is this much longer than the one before, up to maxPollDelayMs. */
+export const DEFAULT_JOB_POLL: JobPollSettings = {
+  firstPollDelayMs: 15,
+  denseUntilMs: 120,
+  maxPollDelayMs: 2_000,
+};
+/** After the dense start, each pause is this much longer than the one before, up to maxPollDelayMs. */
 const POLL_DELAY_GROWTH = 1.5;
+
+/** The pause before the next poll, given the last pause and the time waited since the job started. */
+export function nextPollDelayMs(previousMs: number, waitedMs: number, settings: JobPollSettings): number {
+  if (waitedMs < (settings.denseUntilMs ?? 0)) return settings.firstPollDelayMs;
+  return Math.min(Math.max(previousMs * POLL_DELAY_GROWTH, waitedMs / 2), settings.maxPollDelayMs);
+}
 
 function isFinal(job: StorageJob): boolean {
   return job.status === 'success' || job.status === 'error';
@@ -40,6 +54,7 @@ export async function waitForJob(
   let job = accepted;
   const deadline = Date.now() + options.budgetMs;
   let delayMs = options.firstPollDelayMs;
+  const startedAt = Date.now();
   while (!isFinal(job)) {
     const remainingMs = deadline - Date.now();
     if (remainingMs <= 0 || options.stopWaiting?.aborted) return job;
@@ -56,7 +71,7 @@ export async function waitForJob(
       throw err;
     }
     options.onPoll?.(job);
-    delayMs = Math.min(delayMs * POLL_DELAY_GROWTH, options.maxPollDelayMs);
+    delayMs = nextPollDelayMs(delayMs, Date.now() - startedAt, options);
   }
   return job;
 }

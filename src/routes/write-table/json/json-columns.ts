@@ -92,7 +92,10 @@ export function createJsonColumns(options: {
     },
     toRow(record) {
       const cells: Array<string | undefined> = [];
-      for (const [key, value] of Object.entries(record.value)) {
+      const fields = record.value;
+      // for…in, not Object.entries: no [key, value] pair per cell (records are plain objects).
+      for (const key in fields) {
+        const value = fields[key];
         const column = columnFor(key, record);
         if (filledBy[column] === record.number) {
           throw invalidKey(key, `another key of the record also becomes column "${names[column]}"`, record);

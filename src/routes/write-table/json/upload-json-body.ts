@@ -14,7 +14,7 @@ import type { UploadedFile } from '../../../results/write-table-result.js';
 import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from '../table-upload.js';
 import { createFieldCollector, type WriteTableOptions } from '../write-table-fields.js';
 import { createJsonColumns } from './json-columns.js';
-import { readJsonRecords } from './read-json-records.js';
+import { type JsonRecord, readJsonRecords } from './read-json-records.js';
 import { writeCsvRows } from './write-csv-rows.js';
 
 export interface JsonSampleLimits {
@@ -69,7 +69,7 @@ export async function uploadJsonBody(
         maxRecordBytes: MAX_JSON_RECORD_BYTES,
         maxBodyBytes: deps.limits.maxFileBytes,
       });
-      const records = reader[Symbol.asyncIterator]();
+      const batches = reader.batches();
       const columns = createJsonColumns({
         tableColumns: existing?.columns ?? [],
         explicitColumns,
@@ -77,10 +77,18 @@ export async function uploadJsonBody(
       });
       const sample = deps.json ?? DEFAULT_JSON_SAMPLE;
       const sampleRows: Array<Array<string | undefined>> = [];
-      while (sampleRows.length < sample.sampleRecords && reader.bytesRead < sample.sampleBytes) {
-        const next = await records.next();
+      /** The rest of the batch in which the sample filled up. */
+      let afterSample: JsonRecord[] = [];
+      sampling: while (sampleRows.length < sample.sampleRecords && reader.bytesRead < sample.sampleBytes) {
+        const next = await batches.next();
         if (next.done) break;
-        sampleRows.push(columns.toRow(next.value));
+        for (let at = 0; at < next.value.length; at += 1) {
+          if (sampleRows.length >= sample.sampleRecords) {
+            afterSample = next.value.slice(at);
+            break sampling;
+          }
+          sampleRows.push(columns.toRow(next.value[at] as JsonRecord));
+        }
       }
       columns.freeze();
       if (sampleRows.length === 0) {
@@ -93,7 +101,7 @@ export async function uploadJsonBody(
         );
       }
       const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
-      pipeline(Readable.from(writeCsvRows(columns, sampleRows, records)), gzip).catch(() => {});
+      pipeline(Readable.from(writeCsvRows(columns, sampleRows, afterSample, batches)), gzip).catch(() => {});
       const stored = await streamToStorageFile(gzip, deps, {
         session: trackPrepares(session(undefined, request.clientSignal), request.prepares),
         signal,
