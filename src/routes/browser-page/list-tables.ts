@@ -2,7 +2,7 @@
 // upload page's tableId suggestions (Storage's CORS rules make calling it from a page unreliable).
 import type { Context } from 'hono';
 import type { AppEnv } from '../../http/app-env.js';
-import { readStorageToken } from '../../http/request-token.js';
+import { callerSession } from '../../http/caller-session.js';
 import type { StorageClient } from '../../storage-api/storage-client.js';
 
 export interface ListTablesDeps {
@@ -11,12 +11,7 @@ export interface ListTablesDeps {
 
 export function createListTablesHandler(deps: ListTablesDeps) {
   return async (c: Context<AppEnv>) => {
-    const token = readStorageToken((name) => c.req.header(name), new URL(c.req.url).searchParams);
-    const session = deps.storage.session({
-      token,
-      runId: c.req.header('x-kbc-runid'),
-      signal: c.req.raw.signal,
-    });
+    const session = callerSession(c, deps.storage);
     const [buckets, tables] = await Promise.all([session.listBuckets(), session.listTables()]);
     c.header('Cache-Control', 'no-store');
     return c.json({

@@ -2,8 +2,8 @@
 // with the caller's token; values as plain strings (null stays null). Storage's errors are relayed.
 import type { Context } from 'hono';
 import type { AppEnv } from '../../http/app-env.js';
+import { callerSession } from '../../http/caller-session.js';
 import { invalidField } from '../../http/form-field-values.js';
-import { readStorageToken } from '../../http/request-token.js';
 import type { StorageClient } from '../../storage-api/storage-client.js';
 import { parseTableId } from '../write-table/write-table-fields.js';
 
@@ -17,15 +17,10 @@ export interface TablePreviewDeps {
 export function createTablePreviewHandler(deps: TablePreviewDeps) {
   return async (c: Context<AppEnv>) => {
     const query = new URL(c.req.url).searchParams;
-    const token = readStorageToken((name) => c.req.header(name), query);
+    const session = callerSession(c, deps.storage);
     const { tableId } = parseTableId(c.req.param('tableId') ?? '');
     const limit = readLimit(query.get('limit'));
     c.get('facts').tableId = tableId;
-    const session = deps.storage.session({
-      token,
-      runId: c.req.header('x-kbc-runid'),
-      signal: c.req.raw.signal,
-    });
     const preview = await session.previewTable(tableId, limit);
     c.header('Cache-Control', 'no-store');
     return c.json({

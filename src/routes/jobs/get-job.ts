@@ -3,9 +3,10 @@
 // when it failed; Storage's 404 code is relayed. The job's file is described best effort.
 import type { Context } from 'hono';
 import type { AppEnv } from '../../http/app-env.js';
+import { callerSession } from '../../http/caller-session.js';
 import { importerUrl } from '../../http/importer-url.js';
-import { readStorageToken } from '../../http/request-token.js';
 import { renderWriteTableOutcome, type WriteTableOutcome } from '../../results/write-table-result.js';
+import { jobParams, jobTableId } from '../../storage-api/job-facts.js';
 import type { StorageClient, StorageSession } from '../../storage-api/storage-client.js';
 import type { StorageJob } from '../../storage-api/storage-types.js';
 
@@ -17,37 +18,21 @@ export interface GetJobDeps {
 
 export function createGetJobHandler(deps: GetJobDeps) {
   return async (c: Context<AppEnv>) => {
-    const token = readStorageToken((name) => c.req.header(name), new URL(c.req.url).searchParams);
-    const session = deps.storage.session({
-      token,
-      runId: c.req.header('x-kbc-runid'),
-      signal: c.req.raw.signal,
-    });
+    const session = callerSession(c, deps.storage);
     const job = await session.getJob(Number(c.req.param('jobId')));
     const facts = c.get('facts');
     facts.jobId = job.id;
     facts.outcome = job.status;
     const rendered = renderWriteTableOutcome({
-      tableId: tableIdOf(job),
+      tableId: jobTableId(job),
       tableCreated: job.operationName === 'tableCreate',
-      incremental: Boolean(paramsOf(job).incremental),
+      incremental: Boolean(jobParams(job).incremental),
       file: await describeFile(session, job),
       job,
     });
     if (rendered.status === 202) c.header('Location', importerUrl(deps.publicUrl, `/jobs/${job.id}`));
     return c.json(rendered.body, rendered.status);
   };
-}
-
-function paramsOf(job: StorageJob): Record<string, unknown> {
-  const params = job.operationParams?.params;
-  return params && typeof params === 'object' ? (params as Record<string, unknown>) : {};
-}
-
-function tableIdOf(job: StorageJob): string | null {
-  if (job.tableId) return job.tableId;
-  const results = job.results && !Array.isArray(job.results) ? job.results : {};
-  return typeof results.id === 'string' ? results.id : null;
 }
 
 async function describeFile(

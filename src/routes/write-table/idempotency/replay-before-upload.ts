@@ -4,8 +4,8 @@
 // changed body is not detected here (it is where the body is read: decide-keyed-import).
 
 import type { WriteTableOutcome } from '../../../results/write-table-result.js';
+import { jobParams, jobTableId } from '../../../storage-api/job-facts.js';
 import type { StorageSession } from '../../../storage-api/storage-client.js';
-import type { StorageJob } from '../../../storage-api/storage-types.js';
 import { type JobPollSettings, waitForJob } from '../wait-for-job.js';
 import { keyReused } from './decide-keyed-import.js';
 import { tableFingerprint } from './idempotency-tags.js';
@@ -49,11 +49,11 @@ export async function replayOutcome(
     stopWaiting: wait.stopWaiting,
   });
   return {
-    tableId: tableIdOf(job) ?? tableId ?? null,
+    tableId: jobTableId(job) ?? tableId ?? null,
     tableCreated: job.operationName === 'tableCreate',
     incremental:
       found.file.uploaded?.incremental ??
-      (paramsOf(job).incremental === true || paramsOf(job).incremental === 1),
+      (jobParams(job).incremental === true || jobParams(job).incremental === 1),
     ...(found.file.uploaded?.delimiter !== undefined ? { delimiter: found.file.uploaded.delimiter } : {}),
     file: {
       id: found.file.id,
@@ -75,15 +75,4 @@ export class ReplayFound extends Error {
     super('an earlier request with this idempotency key has its job');
     this.name = 'ReplayFound';
   }
-}
-
-function paramsOf(job: StorageJob): Record<string, unknown> {
-  const params = job.operationParams?.params;
-  return params && typeof params === 'object' ? (params as Record<string, unknown>) : {};
-}
-
-function tableIdOf(job: StorageJob): string | null {
-  if (job.tableId) return job.tableId;
-  const results = job.results && !Array.isArray(job.results) ? job.results : {};
-  return typeof results.id === 'string' ? results.id : null;
 }
