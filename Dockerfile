@@ -21,7 +21,10 @@ WORKDIR /app
 # Production dependencies only: what remote mode loads (~35 MB). Local mode's packages (DuckDB,
 # s3rver) are devDependencies and stay out; test/deploy/dependencies.test.ts keeps it so.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY scripts/prune-production-modules.sh ./scripts/
+# Declarations, source maps and the browser builds the SDKs ship are never loaded by Node: pruned.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && sh scripts/prune-production-modules.sh node_modules \
+  && npm cache clean --force
 COPY --from=build /app/dist ./dist
 
 # Remote mode only: KBC_URL (e.g. https://connection.keboola.com) comes from the environment
