@@ -109,7 +109,7 @@ export function createFieldCollector(limits: {
       throw invalidField(
         'importer.unknownField',
         name,
-        `Unknown field "${shortened(name)}". Known fields: data, columns, treatValuesAsNull, ${[...SCALAR_FIELDS].join(', ')}.`,
+        `Unknown field "${shortened(name)}". Known fields: data, columns, treatValuesAsNull, idempotencyKey, ${[...SCALAR_FIELDS].join(', ')}.`,
       );
     }
     if (scalars.has(name))
