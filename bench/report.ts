@@ -1,4 +1,4 @@
-// Turns bench results into the readable table (figure, value, PRODUCT.md §6 target) and the one-line
+// Turns bench results into the readable table (figure, value, target) and the one-line
 // JSON object whose keys the issue fixes. Formatting only: nothing is measured here.
 import type { BenchOptions } from './options.js';
 import type { ConcurrentResult } from './scenarios/concurrent.js';
@@ -198,7 +198,7 @@ export function toTable(results: BenchResults, options: BenchOptions): string {
       localRss.bytes === 1024 * MIB ? `≤ 1024 MiB (issue 14): ${verdict(localRss.peakMiB <= 1024)}` : '',
     ]);
   }
-  const header: [string, string, string] = ['figure', 'value', 'target (PRODUCT.md §6)'];
+  const header: [string, string, string] = ['figure', 'value', 'target'];
   const widths = [0, 1, 2].map((column) =>
     Math.max(...[header, ...rows].map((row) => row[column]?.length ?? 0)),
   );

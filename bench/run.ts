@@ -1,4 +1,4 @@
-// `npm run bench`: starts the service as a child process and measures PRODUCT.md §6 in one run —
+// `npm run bench`: starts the service as a child process and measures the README's performance targets in one run —
 // throughput against a direct S3 upload, CPU per GiB, peak RSS, small-CSV latency and a burst of
 // concurrent uploads. Progress goes to stderr; the table (and with --json the JSON line) to stdout.
 import { mkdir, writeFile } from 'node:fs/promises';
