@@ -18,12 +18,10 @@ import type { FaultInjector } from './local-storage/faults/fault-injector.js';
 import type { LocalStorage } from './local-storage/local-storage.js';
 import { createLogger, createStdoutDestination, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { DEFAULT_JOB_SEARCH, type JobSearchSettings } from './routes/write-table/find-started-job.js';
-import {
-  DEFAULT_IDEMPOTENCY,
-  type IdempotencySettings,
-} from './routes/write-table/idempotency/decide-keyed-import.js';
-import { DEFAULT_JOB_POLL, type JobPollSettings } from './routes/write-table/wait-for-job.js';
+import type { JobSearchSettings } from './routes/write-table/find-started-job.js';
+import type { IdempotencySettings } from './routes/write-table/idempotency/decide-keyed-import.js';
+import type { JobPollSettings } from './routes/write-table/wait-for-job.js';
+import { importerSettingsFrom } from './settings.js';
 import { toListenError } from './startup-failure.js';
 import { createStorageClient, type StorageClientDeps } from './storage-api/storage-client.js';
 
@@ -105,26 +103,8 @@ export async function startService(
         gcsEndpoint: local?.fileProvider === 'gcp' ? local.fileEndpoint : config.gcsEndpoint,
       }),
       uploadSlots: createUploadSlots(config.maxConcurrentUploads),
-      publicUrl: config.publicUrl,
       logger,
-      jobPoll: overrides.jobPoll ?? DEFAULT_JOB_POLL,
-      jobSearch: overrides.jobSearch ?? DEFAULT_JOB_SEARCH,
-      idempotency: {
-        ...DEFAULT_IDEMPOTENCY,
-        // The stand-in lists files at once; Keboola's list trails by about a second.
-        ...(local ? { listSettleMs: 0 } : {}),
-        ...overrides.idempotency,
-      },
-      json: { sampleRecords: config.jsonSampleRecords, sampleBytes: config.jsonSampleBytes },
-      ...(overrides.progressHeartbeatMs ? { progressHeartbeatMs: overrides.progressHeartbeatMs } : {}),
-      limits: {
-        maxFileBytes: config.maxFileBytes,
-        partBytes: config.uploadPartBytes,
-        queueSize: config.uploadQueueSize,
-        idleTimeoutMs: config.idleTimeoutSeconds * 1000,
-        defaultWaitSeconds: config.jobWaitSeconds,
-        maxWaitSeconds: Math.max(config.jobWaitSeconds, 3600),
-      },
+      settings: importerSettingsFrom(config, overrides),
     },
   });
   let server: Server;

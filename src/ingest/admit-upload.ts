@@ -6,6 +6,7 @@
 // in S3 and which runs at the latest when the work settles. Answered as JSON or a progress stream.
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
+import type { Collaborators } from '../collaborators.js';
 import { fileTooLarge } from '../errors.js';
 import type { AppEnv, RequestFacts } from '../http/app-env.js';
 import { sendContinue } from '../http/expect-continue.js';
@@ -16,10 +17,8 @@ import {
   respondWithProgress,
   wantsProgress,
 } from '../http/progress-stream.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { ImporterSettings } from '../settings.js';
 import type { BodyAdmission } from './receive-body.js';
-import type { UploadSlots } from './upload-slots.js';
 
 /** Room for multipart boundaries and fields on top of the file itself. */
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
@@ -33,10 +32,8 @@ export interface AdmittedUpload extends BodyAdmission {
   release(): void;
 }
 
-export interface AdmitUploadDeps {
-  uploadSlots: UploadSlots;
-  metrics: Metrics;
-  limits: { maxFileBytes: number };
+export interface AdmitUploadDeps extends Pick<Collaborators, 'uploadSlots' | 'metrics'> {
+  settings: Pick<ImporterSettings, 'maxFileBytes'>;
 }
 
 export interface UploadOutcome extends ProgressOutcome {
@@ -50,8 +47,11 @@ function admitUpload(
   encoding: 'multipart' | 'raw',
 ): AdmittedUpload {
   const declaredBytes = Number(c.req.header('content-length') ?? Number.NaN);
-  if (declaredBytes > deps.limits.maxFileBytes + (encoding === 'multipart' ? MULTIPART_OVERHEAD_BYTES : 0)) {
-    throw fileTooLarge(deps.limits.maxFileBytes);
+  if (
+    declaredBytes >
+    deps.settings.maxFileBytes + (encoding === 'multipart' ? MULTIPART_OVERHEAD_BYTES : 0)
+  ) {
+    throw fileTooLarge(deps.settings.maxFileBytes);
   }
   const incoming = c.env?.incoming;
   if (!incoming) throw new Error('upload routes need the Node.js HTTP adapter (c.env.incoming)');
@@ -86,14 +86,15 @@ function admitUpload(
  */
 export async function serveUpload(
   c: Context<AppEnv>,
-  deps: AdmitUploadDeps & { logger: Logger; progressHeartbeatMs?: number },
+  deps: AdmitUploadDeps &
+    Pick<Collaborators, 'logger'> & { settings: Pick<ImporterSettings, 'progressHeartbeatMs'> },
   encoding: 'multipart' | 'raw',
   work: (admitted: AdmittedUpload, progress?: ProgressSink) => Promise<UploadOutcome>,
 ): Promise<Response> {
   const admitted = admitUpload(c, deps, encoding);
   const run = (progress?: ProgressSink) => work(admitted, progress).finally(admitted.release);
   if (wantsProgress(c.req.header('accept'))) {
-    const heartbeatMs = deps.progressHeartbeatMs ?? DEFAULT_PROGRESS_HEARTBEAT_MS;
+    const heartbeatMs = deps.settings.progressHeartbeatMs ?? DEFAULT_PROGRESS_HEARTBEAT_MS;
     return respondWithProgress(c, { heartbeatMs, logger: deps.logger, run });
   }
   const { status, body, location } = await run();

@@ -5,22 +5,19 @@
 
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Collaborators } from '../collaborators.js';
 import { AppError } from '../errors.js';
-import { type FileStores, fileStoreFor } from '../file-stores/file-store-for.js';
+import { fileStoreFor } from '../file-stores/file-store-for.js';
 import { redactSecrets } from '../file-stores/redact-secrets.js';
 import { fileUploadFailed } from '../file-stores/upload-failed.js';
 import type { RequestFacts } from '../http/app-env.js';
-import type { Logger } from '../logger.js';
-import type { Metrics } from '../metrics.js';
+import type { ImporterSettings } from '../settings.js';
 import type { StorageSession } from '../storage-api/storage-client.js';
 import type { PrepareFileParams, StorageFile } from '../storage-api/storage-types.js';
 import { createByteCounter } from './byte-counter.js';
 
-export interface StreamToStorageFileDeps {
-  fileStores: FileStores;
-  limits: { maxFileBytes: number };
-  metrics: Metrics;
-  logger: Logger;
+export interface StreamToStorageFileDeps extends Pick<Collaborators, 'fileStores' | 'metrics' | 'logger'> {
+  settings: Pick<ImporterSettings, 'maxFileBytes'>;
 }
 
 export interface StreamToStorageFileOptions {
@@ -61,7 +58,7 @@ export async function streamToStorageFile(
 ): Promise<StoredFile> {
   const controller = new AbortController();
   const signal = AbortSignal.any([options.signal, controller.signal]);
-  const counter = createByteCounter(deps.limits.maxFileBytes);
+  const counter = createByteCounter(deps.settings.maxFileBytes);
   const piping = pipeline(source, counter, { signal });
   // The body's own failure (size limit, bad input, stalled client) is the cause of everything after it.
   piping.catch((err: unknown) => {

@@ -31,7 +31,7 @@ const upload = (prepared: StorageFile, stores: Record<string, FileStore>) =>
     Readable.from([Buffer.from('id\n1\n')]),
     {
       fileStores: stores,
-      limits: { maxFileBytes: 1000 },
+      settings: { maxFileBytes: 1000 },
       metrics: createMetrics(),
       logger: createLogger('silent'),
     },

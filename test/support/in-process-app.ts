@@ -61,9 +61,9 @@ export function startInProcessApp(session: Partial<StorageSession> = {}): InProc
       uploadSlots: createUploadSlots(2),
       logger,
       metrics,
-      jobPoll: { firstPollDelayMs: 1, maxPollDelayMs: 5 },
-      jobSearch: { attempts: 1, delayMs: 1, listLimit: 10 },
-      limits: {
+      settings: {
+        jobPoll: { firstPollDelayMs: 1, maxPollDelayMs: 5 },
+        jobSearch: { attempts: 1, delayMs: 1, listLimit: 10 },
         maxFileBytes: 1_000,
         partBytes: 5 * 1024 * 1024,
         queueSize: 1,

@@ -2,18 +2,18 @@
 // answer — 200 with the import figures, 202 (with Location) while it runs, 400 with Storage's code
 // when it failed; Storage's 404 code is relayed. The job's file is described best effort.
 import type { Context } from 'hono';
+import type { Collaborators } from '../../collaborators.js';
 import type { AppEnv } from '../../http/app-env.js';
 import { callerSession } from '../../http/caller-session.js';
 import { importerUrl } from '../../http/importer-url.js';
 import { renderWriteTableOutcome, type WriteTableOutcome } from '../../results/write-table-result.js';
+import type { ImporterSettings } from '../../settings.js';
 import { jobParams, jobTableId } from '../../storage-api/job-facts.js';
-import type { StorageClient, StorageSession } from '../../storage-api/storage-client.js';
+import type { StorageSession } from '../../storage-api/storage-client.js';
 import type { StorageJob } from '../../storage-api/storage-types.js';
 
-export interface GetJobDeps {
-  storage: StorageClient;
-  /** PUBLIC_URL: the base of absolute Location headers; undefined = relative ones. */
-  publicUrl?: string | undefined;
+export interface GetJobDeps extends Pick<Collaborators, 'storage'> {
+  settings: Pick<ImporterSettings, 'publicUrl'>;
 }
 
 export function createGetJobHandler(deps: GetJobDeps) {
@@ -30,7 +30,8 @@ export function createGetJobHandler(deps: GetJobDeps) {
       file: await describeFile(session, job),
       job,
     });
-    if (rendered.status === 202) c.header('Location', importerUrl(deps.publicUrl, `/jobs/${job.id}`));
+    if (rendered.status === 202)
+      c.header('Location', importerUrl(deps.settings.publicUrl, `/jobs/${job.id}`));
     return c.json(rendered.body, rendered.status);
   };
 }

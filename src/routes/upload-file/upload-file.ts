@@ -3,6 +3,7 @@
 // file resource from GET files/{id}. Same limits, capacity and abort guarantees as write-table.
 import type { Readable } from 'node:stream';
 import type { Context } from 'hono';
+import type { Collaborators } from '../../collaborators.js';
 import { importerError } from '../../errors.js';
 import type { AppEnv } from '../../http/app-env.js';
 import type { ProgressSink } from '../../http/progress-stream.js';
@@ -12,18 +13,13 @@ import { createFailFast } from '../../ingest/fail-fast.js';
 import { ingestBody } from '../../ingest/ingest-body.js';
 import type { DataPartInfo } from '../../ingest/read-multipart.js';
 import type { BodyEncoding } from '../../ingest/receive-body.js';
-import { type StreamToStorageFileDeps, streamToStorageFile } from '../../ingest/stream-to-storage-file.js';
-import type { UploadSlots } from '../../ingest/upload-slots.js';
-import type { StorageClient } from '../../storage-api/storage-client.js';
+import { streamToStorageFile } from '../../ingest/stream-to-storage-file.js';
+import type { ImporterSettings } from '../../settings.js';
 import type { StorageFile } from '../../storage-api/storage-types.js';
 import { createUploadFileFields } from './upload-file-fields.js';
 
-export interface UploadFileDeps extends StreamToStorageFileDeps {
-  storage: StorageClient;
-  uploadSlots: UploadSlots;
-  limits: StreamToStorageFileDeps['limits'] & { idleTimeoutMs: number };
-  drainDeadline?: AbortSignal;
-  progressHeartbeatMs?: number;
+export interface UploadFileDeps extends Collaborators {
+  settings: Pick<ImporterSettings, 'maxFileBytes' | 'idleTimeoutMs' | 'progressHeartbeatMs'>;
 }
 
 export function createUploadFileHandler(deps: UploadFileDeps) {
@@ -88,8 +84,8 @@ async function uploadFile(
       encoding: request.encoding,
       incoming: request.incoming,
       query: request.query,
-      maxFileBytes: deps.limits.maxFileBytes,
-      idleTimeoutMs: deps.limits.idleTimeoutMs,
+      maxFileBytes: deps.settings.maxFileBytes,
+      idleTimeoutMs: deps.settings.idleTimeoutMs,
       failFast,
       onField: (name, value) => fields.add(name, value),
       store(stream, part) {

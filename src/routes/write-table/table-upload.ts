@@ -1,26 +1,23 @@
 // What the upload phase of write-table needs and hands on, whichever body it reads (CSV in
 // upload-csv-body.ts, JSON in json/): the job phase in write-table.ts starts exactly one job from it.
 import type { IncomingMessage } from 'node:http';
+import type { Collaborators } from '../../collaborators.js';
 import type { RequestFacts } from '../../http/app-env.js';
 import type { BodyAdmission } from '../../ingest/receive-body.js';
-import type { StreamToStorageFileDeps } from '../../ingest/stream-to-storage-file.js';
 import type { ImporterWarning } from '../../results/warnings.js';
 import type { UploadedFile } from '../../results/write-table-result.js';
-import type { StorageClient } from '../../storage-api/storage-client.js';
+import type { ImporterSettings } from '../../settings.js';
 import type { StorageTable } from '../../storage-api/storage-types.js';
 import type { KeyedWrite } from './idempotency/keyed-write.js';
 import type { WriteTableOptions } from './write-table-fields.js';
 
 /** What the upload phase of either body kind needs. */
-export interface TableUploadDeps extends StreamToStorageFileDeps {
-  storage: StorageClient;
-  limits: StreamToStorageFileDeps['limits'] & {
-    idleTimeoutMs: number;
-    defaultWaitSeconds: number;
-    maxWaitSeconds: number;
-  };
-  /** Aborted when a graceful shutdown ran out of time: an upload still running is refused (503). */
-  drainDeadline?: AbortSignal;
+export interface TableUploadDeps
+  extends Pick<Collaborators, 'storage' | 'fileStores' | 'metrics' | 'logger' | 'drainDeadline'> {
+  settings: Pick<
+    ImporterSettings,
+    'maxFileBytes' | 'idleTimeoutMs' | 'defaultWaitSeconds' | 'maxWaitSeconds'
+  >;
 }
 
 export interface TableUploadRequest extends BodyAdmission {

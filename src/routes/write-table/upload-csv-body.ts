@@ -26,7 +26,7 @@ export async function uploadCsvBody(
   const startedAt = Date.now();
   const failFast = createFailFast(request.clientSignal);
   return failFast.run(async () => {
-    const fields = createFieldCollector(deps.limits);
+    const fields = createFieldCollector(deps.settings);
     const session = (branchId: string | undefined, signal = failFast.signal) =>
       deps.storage.session({ token: request.token, branchId, runId: request.runId, signal });
     const lookup = createTableLookup({
@@ -45,7 +45,7 @@ export async function uploadCsvBody(
       try {
         return fields.finish().waitSeconds;
       } catch {
-        return deps.limits.defaultWaitSeconds;
+        return deps.settings.defaultWaitSeconds;
       }
     }
 
@@ -86,8 +86,8 @@ export async function uploadCsvBody(
       encoding: request.encoding,
       incoming: request.incoming,
       query: request.query,
-      maxFileBytes: deps.limits.maxFileBytes,
-      idleTimeoutMs: deps.limits.idleTimeoutMs,
+      maxFileBytes: deps.settings.maxFileBytes,
+      idleTimeoutMs: deps.settings.idleTimeoutMs,
       failFast,
       onField(name, value) {
         if (name === IDEMPOTENCY_FIELD && request.keyed) {

@@ -3,8 +3,7 @@
 // import/create job and wait for it within the budget. A failure during the upload aborts all of
 // it at once; once the bytes are in S3 only the client going away stops the request.
 import type { Context } from 'hono';
-import type { UploadSettings } from '../../file-stores/file-store.js';
-import type { FileStores } from '../../file-stores/file-store-for.js';
+import type { Collaborators } from '../../collaborators.js';
 import type { AppEnv } from '../../http/app-env.js';
 import { importerUrl } from '../../http/importer-url.js';
 import type { ProgressSink } from '../../http/progress-stream.js';
@@ -14,54 +13,25 @@ import { isUntypedBody, parseFormatField, resolveBodyFormat } from '../../ingest
 import { discardPreparedFiles, isDiscardable } from '../../ingest/discard-file.js';
 import { classifyJsonBody, type JsonBodyType } from '../../ingest/json-body-type.js';
 import { type BodyEncoding, classifyBody } from '../../ingest/receive-body.js';
-import type { UploadSlots } from '../../ingest/upload-slots.js';
-import type { Logger } from '../../logger.js';
-import type { Metrics } from '../../metrics.js';
 import { formatDetected, type ImporterWarning, ignoredFieldWarnings } from '../../results/warnings.js';
 import { renderWriteTableOutcome, type UploadedFile } from '../../results/write-table-result.js';
-import type { StorageClient } from '../../storage-api/storage-client.js';
+import type { ImporterSettings } from '../../settings.js';
 import type { StorageJob } from '../../storage-api/storage-types.js';
-import type { JobSearchSettings } from './find-started-job.js';
-import { DEFAULT_IDEMPOTENCY, type IdempotencySettings } from './idempotency/decide-keyed-import.js';
+import { DEFAULT_IDEMPOTENCY } from './idempotency/decide-keyed-import.js';
 import { readKeyBeforeBody } from './idempotency/idempotency-key.js';
 import type { KeyedFile } from './idempotency/idempotency-tags.js';
 import { createKeyedWrite, type KeyedWrite } from './idempotency/keyed-write.js';
 import { ReplayFound, replayOutcome } from './idempotency/replay-before-upload.js';
 import { answerReplayBeforeUpload } from './idempotency/serve-replay.js';
-import { type JsonSampleLimits, uploadJsonBody } from './json/upload-json-body.js';
+import { uploadJsonBody } from './json/upload-json-body.js';
 import { isTableAlreadyExists, startImportJob, startTableJob } from './start-table-job.js';
 import type { UploadedTableData } from './table-upload.js';
 import { uploadCsvBody } from './upload-csv-body.js';
-import { type JobPollSettings, waitForJob } from './wait-for-job.js';
+import { waitForJob } from './wait-for-job.js';
 
-export interface WriteTableDeps {
-  storage: StorageClient;
-  /** Where uploads go, by the provider files/prepare names (aws, azure, gcp). */
-  fileStores: FileStores;
-  uploadSlots: UploadSlots;
-  logger: Logger;
-  jobPoll: JobPollSettings;
-  jobSearch: JobSearchSettings;
-  limits: UploadSettings & {
-    maxFileBytes: number;
-    idleTimeoutMs: number;
-    defaultWaitSeconds: number;
-    maxWaitSeconds: number;
-  };
-  metrics: Metrics;
-  /**
-   * Aborted when a graceful shutdown ran out of time: an upload still in progress is refused with
-   * 503 (no job started), a job wait ends and answers 202 with the job.
-   */
-  drainDeadline?: AbortSignal;
-  /** JSON bodies: how many records / bytes fix the column set (JSON_SAMPLE_RECORDS / _BYTES). */
-  json?: JsonSampleLimits;
-  /** PUBLIC_URL: the base of absolute Location headers; undefined = relative ones. */
-  publicUrl?: string | undefined;
-  /** Progress streams re-send the job's state at least this often (tests use ~50 ms). */
-  progressHeartbeatMs?: number;
-  /** Idempotency-Key handling (idempotency/); defaults to DEFAULT_IDEMPOTENCY. */
-  idempotency?: IdempotencySettings;
+/** Everything except `settings` is a collaborator (see collaborators.ts and settings.ts). */
+export interface WriteTableDeps extends Collaborators {
+  settings: ImporterSettings;
 }
 
 export function createWriteTableHandler(deps: WriteTableDeps) {
@@ -80,7 +50,7 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
     const key = readKeyBeforeBody((name) => c.req.header(name), query);
     const keyed = createKeyedWrite(
       {
-        settings: deps.idempotency ?? DEFAULT_IDEMPOTENCY,
+        settings: deps.settings.idempotency ?? DEFAULT_IDEMPOTENCY,
         logger: deps.logger,
         metrics: deps.metrics,
         session: (signal) => deps.storage.session({ token, runId: c.req.header('x-kbc-runid'), signal }),
@@ -109,7 +79,7 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
         format,
         incoming: admitted.incoming,
         signal: admitted.clientSignal,
-        idleTimeoutMs: deps.limits.idleTimeoutMs,
+        idleTimeoutMs: deps.settings.idleTimeoutMs,
       });
       const mediaType = contentType?.split(';')[0]?.trim() ?? '';
       return writeTable(
@@ -124,7 +94,7 @@ export function createWriteTableHandler(deps: WriteTableDeps) {
           prepares: [],
           keyed,
           ...admitted,
-          jobUrl: (jobId) => importerUrl(deps.publicUrl, `/jobs/${jobId}`),
+          jobUrl: (jobId) => importerUrl(deps.settings.publicUrl, `/jobs/${jobId}`),
         },
         progress,
       );
@@ -208,7 +178,7 @@ async function importUploadedFile(
     runId: request.runId,
     signal,
   });
-  const recovery = { search: deps.jobSearch, signal };
+  const recovery = { search: deps.settings.jobSearch, signal };
   const budgetMs = request.respondAsync ? 0 : options.waitSeconds * 1000;
   // With an idempotency key, an older request with the same key may own the one job already.
   const decision = await abandonOnFailure(request, () =>
@@ -237,7 +207,7 @@ async function importUploadedFile(
     request.facts.jobId = startedJob.id;
     progress?.job(startedJob);
     return waitForJob(session, startedJob, {
-      ...deps.jobPoll,
+      ...deps.settings.jobPoll,
       budgetMs: Math.max(0, budgetMs - (Date.now() - jobStartedAt)),
       signal,
       stopWaiting: deps.drainDeadline,
@@ -288,7 +258,7 @@ async function replayAtData(
     session,
     replay.found,
     {
-      jobPoll: deps.jobPoll,
+      jobPoll: deps.settings.jobPoll,
       budgetMs: request.respondAsync ? 0 : replay.waitSeconds * 1000,
       signal: request.clientSignal,
       stopWaiting: deps.drainDeadline,

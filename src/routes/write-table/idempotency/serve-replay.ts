@@ -2,27 +2,20 @@
 // outcome and Idempotent-Replayed: true, without an upload slot, and closes the connection when
 // the retried body was not read (reading it only to throw it away would cost the whole upload).
 import type { Context } from 'hono';
+import type { Collaborators } from '../../../collaborators.js';
 import type { AppEnv } from '../../../http/app-env.js';
 import { importerUrl } from '../../../http/importer-url.js';
-import type { Metrics } from '../../../metrics.js';
 import { renderWriteTableOutcome } from '../../../results/write-table-result.js';
-import type { StorageClient } from '../../../storage-api/storage-client.js';
-import type { JobSearchSettings } from '../find-started-job.js';
-import type { JobPollSettings } from '../wait-for-job.js';
-import { DEFAULT_IDEMPOTENCY, type IdempotencySettings } from './decide-keyed-import.js';
+import type { ImporterSettings } from '../../../settings.js';
+import { DEFAULT_IDEMPOTENCY } from './decide-keyed-import.js';
 import type { IdempotencyKey } from './idempotency-key.js';
 import { findReplay, replayOutcome } from './replay-before-upload.js';
 
-export interface ServeReplayDeps {
-  storage: StorageClient;
-  metrics: Metrics;
-  jobPoll: JobPollSettings;
-  jobSearch: JobSearchSettings;
-  limits: { defaultWaitSeconds: number; maxWaitSeconds: number };
-  drainDeadline?: AbortSignal;
-  idempotency?: IdempotencySettings;
-  /** PUBLIC_URL: the base of absolute Location headers; undefined = relative ones. */
-  publicUrl?: string | undefined;
+export interface ServeReplayDeps extends Pick<Collaborators, 'storage' | 'metrics' | 'drainDeadline'> {
+  settings: Pick<
+    ImporterSettings,
+    'jobPoll' | 'jobSearch' | 'defaultWaitSeconds' | 'maxWaitSeconds' | 'idempotency' | 'publicUrl'
+  >;
 }
 
 export async function answerReplayBeforeUpload(
@@ -44,15 +37,15 @@ export async function answerReplayBeforeUpload(
     key: request.key.value,
     tableId,
     branchId: query.get('branchId') || undefined,
-    jobListLimit: (deps.idempotency ?? DEFAULT_IDEMPOTENCY).jobListLimit,
+    jobListLimit: (deps.settings.idempotency ?? DEFAULT_IDEMPOTENCY).jobListLimit,
   });
   if (!found) return undefined;
   const replay = await replayOutcome(
     session,
     found,
     {
-      jobPoll: deps.jobPoll,
-      budgetMs: request.respondAsync ? 0 : waitSeconds(query.get('wait'), deps.limits) * 1000,
+      jobPoll: deps.settings.jobPoll,
+      budgetMs: request.respondAsync ? 0 : waitSeconds(query.get('wait'), deps.settings) * 1000,
       signal,
       stopWaiting: deps.drainDeadline,
     },
@@ -65,12 +58,13 @@ export async function answerReplayBeforeUpload(
   facts.outcome = `replayed ${replay.job.status}`;
   // A failed job throws its error here, as the first answer did.
   const rendered = renderWriteTableOutcome(replay);
-  if (rendered.status === 202) c.header('Location', importerUrl(deps.publicUrl, `/jobs/${replay.job.id}`));
+  if (rendered.status === 202)
+    c.header('Location', importerUrl(deps.settings.publicUrl, `/jobs/${replay.job.id}`));
   return c.json(rendered.body, rendered.status);
 }
 
 /** The `wait` field as the field collector reads it; anything it would refuse means the default. */
-function waitSeconds(value: string | null, limits: ServeReplayDeps['limits']): number {
+function waitSeconds(value: string | null, limits: ServeReplayDeps['settings']): number {
   if (value === null || !/^\d{1,6}$/.test(value) || Number(value) > limits.maxWaitSeconds) {
     return limits.defaultWaitSeconds;
   }

@@ -11,18 +11,12 @@ import { ingestBody } from '../../../ingest/ingest-body.js';
 import type { JsonBodyFormat } from '../../../ingest/json-body-type.js';
 import { streamToStorageFile } from '../../../ingest/stream-to-storage-file.js';
 import type { UploadedFile } from '../../../results/write-table-result.js';
+import type { ImporterSettings, JsonSampleLimits } from '../../../settings.js';
 import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from '../table-upload.js';
 import { createFieldCollector, type WriteTableOptions } from '../write-table-fields.js';
 import { createJsonColumns } from './json-columns.js';
 import { type JsonRecord, readJsonRecords } from './read-json-records.js';
 import { writeCsvRows } from './write-csv-rows.js';
-
-export interface JsonSampleLimits {
-  /** The column set is fixed after this many records… */
-  sampleRecords: number;
-  /** …or after this many decoded body bytes, whichever comes first. */
-  sampleBytes: number;
-}
 
 const DEFAULT_JSON_SAMPLE: JsonSampleLimits = { sampleRecords: 1000, sampleBytes: 8 * 1024 * 1024 };
 /** One record is held in memory whole while it is parsed. */
@@ -39,7 +33,7 @@ const CSV_ONLY_FIELDS = new Set([
 ]);
 
 export interface JsonUploadDeps extends TableUploadDeps {
-  json?: JsonSampleLimits;
+  settings: TableUploadDeps['settings'] & Pick<ImporterSettings, 'json'>;
 }
 
 export interface JsonUploadRequest extends TableUploadRequest {
@@ -55,7 +49,7 @@ export async function uploadJsonBody(
   const failFast = createFailFast(request.clientSignal);
   const { signal, guard } = failFast;
   return failFast.run(async () => {
-    const { options, explicitColumns } = readJsonFields(request.query, deps.limits);
+    const { options, explicitColumns } = readJsonFields(request.query, deps.settings);
     request.facts.tableId = options.table.tableId;
     const session = (branchId: string | undefined, callSignal = signal) =>
       deps.storage.session({ token: request.token, branchId, runId: request.runId, signal: callSignal });
@@ -67,7 +61,7 @@ export async function uploadJsonBody(
       const reader = readJsonRecords(decode(stream, request.gzip), {
         format: request.format,
         maxRecordBytes: MAX_JSON_RECORD_BYTES,
-        maxBodyBytes: deps.limits.maxFileBytes,
+        maxBodyBytes: deps.settings.maxFileBytes,
       });
       const batches = reader.batches();
       const columns = createJsonColumns({
@@ -75,7 +69,7 @@ export async function uploadJsonBody(
         explicitColumns,
         maxColumns: MAX_COLUMNS,
       });
-      const sample = deps.json ?? DEFAULT_JSON_SAMPLE;
+      const sample = deps.settings.json ?? DEFAULT_JSON_SAMPLE;
       const sampleRows: Array<Array<string | undefined>> = [];
       /** The rest of the batch in which the sample filled up. */
       let afterSample: JsonRecord[] = [];
@@ -121,8 +115,8 @@ export async function uploadJsonBody(
       encoding: 'raw',
       incoming: request.incoming,
       query: new URLSearchParams(),
-      maxFileBytes: deps.limits.maxFileBytes,
-      idleTimeoutMs: deps.limits.idleTimeoutMs,
+      maxFileBytes: deps.settings.maxFileBytes,
+      idleTimeoutMs: deps.settings.idleTimeoutMs,
       failFast,
       store: (stream) => convertAndUpload(request.keyed?.tap(stream) ?? stream),
       missingData: () => importerError('importer.emptyData', 'The request has no body.'),
@@ -134,7 +128,7 @@ export async function uploadJsonBody(
 /** write-table's fields, from the query string only, with the defaults of a JSON body. */
 function readJsonFields(
   query: URLSearchParams,
-  limits: JsonUploadDeps['limits'],
+  limits: JsonUploadDeps['settings'],
 ): { options: WriteTableOptions; explicitColumns: string[] | undefined } {
   const fields = createFieldCollector({
     maxWaitSeconds: limits.maxWaitSeconds,
