@@ -5,6 +5,7 @@ import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { type CsvLayout, createCanonicalCsvEncoder } from './canonical-csv-encoder.js';
 import type { CsvDialect } from './csv-dialect.js';
+import { completeUtf8Length } from './utf8-boundary.js';
 
 export interface DirectReadPlan {
   /** The file starts with a UTF-8 BOM (DuckDB skips it). */
@@ -141,15 +142,4 @@ function readHeader(
   // Validation (names, duplicates, missing columns) as in the canonical pass: errors propagate.
   layout.onHeader(header);
   return header;
-}
-
-/** Length of the prefix of `data` that ends on a UTF-8 character boundary. */
-function completeUtf8Length(data: Buffer): number {
-  for (let at = data.length - 1; at >= Math.max(0, data.length - 4); at--) {
-    const byte = data[at] as number;
-    if ((byte & 0xc0) === 0x80) continue; // continuation byte
-    const size = byte < 0xc0 ? 1 : byte < 0xe0 ? 2 : byte < 0xf0 ? 3 : 4;
-    return at + size > data.length ? at : data.length;
-  }
-  return data.length;
 }

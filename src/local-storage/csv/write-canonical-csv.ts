@@ -9,6 +9,7 @@ import { createGunzip } from 'node:zlib';
 import { type CsvLayout, createCanonicalCsvEncoder } from './canonical-csv-encoder.js';
 import type { CsvDialect } from './csv-dialect.js';
 import { createLoadError } from './load-error.js';
+import { completeUtf8Length } from './utf8-boundary.js';
 
 export interface CanonicalCsvRequest {
   source: { path: string; gzip: boolean };
@@ -93,17 +94,6 @@ export async function writeCanonicalCsv(request: CanonicalCsvRequest): Promise<C
   }
   const { header, rowsCount } = encoder;
   return header === undefined ? { rowsCount } : { header, rowsCount };
-}
-
-/** Length of the prefix of `data` that ends on a UTF-8 character boundary. */
-function completeUtf8Length(data: Buffer): number {
-  for (let at = data.length - 1; at >= Math.max(0, data.length - 4); at--) {
-    const byte = data[at] as number;
-    if ((byte & 0xc0) === 0x80) continue; // continuation byte
-    const size = byte < 0xc0 ? 1 : byte < 0xe0 ? 2 : byte < 0xf0 ? 3 : 4;
-    return at + size > data.length ? at : data.length;
-  }
-  return data.length;
 }
 
 /** Offset of the first byte that breaks UTF-8 structure (best effort; only for error messages). */
