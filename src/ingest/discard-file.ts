@@ -13,11 +13,15 @@ export interface DiscardTarget {
   runId: string | undefined;
   facts: { jobId?: number };
   prepares?: Array<Promise<{ id: number }>>;
+  /** A job-starting POST went out for the file: a job may read it even if its answer never came. */
+  jobRequested?: boolean;
 }
 
 /** Whether a failed request's prepared files are safe to delete. */
 export function isDiscardable(target: DiscardTarget, err: unknown): boolean {
-  if ((target.prepares ?? []).length === 0 || target.facts.jobId !== undefined) return false;
+  if ((target.prepares ?? []).length === 0 || target.facts.jobId !== undefined || target.jobRequested) {
+    return false;
+  }
   return !(err instanceof AppError && err.code === 'importer.importOutcomeUnknown');
 }
 

@@ -115,6 +115,8 @@ interface WriteTableRequest extends AdmittedUpload {
   warnings: ImporterWarning[];
   /** files/prepare calls made for this request (a refused request deletes their files). */
   prepares: Array<Promise<{ id: number }>>;
+  /** Set once a job-starting POST was sent: the file is then never discarded. */
+  jobRequested?: boolean;
   /** The importer's own GET /jobs/{id} URL (PUBLIC_URL or relative), for the Location of a 202. */
   jobUrl(jobId: number): string;
 }
@@ -198,7 +200,11 @@ async function importUploadedFile(
       ? { job: decision.job, tableCreated: decision.job.operationName === 'tableCreate' }
       : await abandonOnFailure(
           request,
-          () => startTableJob(session, options, existing, uploaded.id, recovery),
+          () => {
+            // From here a job may exist for the file, whatever happens to the POST's answer.
+            request.jobRequested = true;
+            return startTableJob(session, options, existing, uploaded.id, recovery);
+          },
           noJobCanExist(request, uploaded.id),
         );
   if (decision.kind === 'start') request.keyed.started(uploaded.id, started.job.id);
