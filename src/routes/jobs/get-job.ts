@@ -8,7 +8,7 @@ import { callerSession } from '../../http/caller-session.js';
 import { importerUrl } from '../../http/importer-url.js';
 import { renderWriteTableOutcome, type WriteTableOutcome } from '../../results/write-table-result.js';
 import type { ImporterSettings } from '../../settings.js';
-import { jobParams, jobTableId } from '../../storage-api/job-facts.js';
+import { jobParams, jobSourceFileId, jobTableId } from '../../storage-api/job-facts.js';
 import type { StorageSession } from '../../storage-api/storage-client.js';
 import type { StorageJob } from '../../storage-api/storage-types.js';
 
@@ -40,8 +40,8 @@ async function describeFile(
   session: Pick<StorageSession, 'getFile'>,
   job: StorageJob,
 ): Promise<WriteTableOutcome['file']> {
-  const fileId = job.operationParams?.source?.fileId;
-  if (typeof fileId !== 'number') return undefined;
+  const fileId = jobSourceFileId(job);
+  if (fileId === undefined) return undefined;
   try {
     const file = await session.getFile(fileId);
     return {

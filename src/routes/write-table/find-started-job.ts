@@ -3,6 +3,7 @@
 // import the same file twice. Bounded: a few looks over a few seconds, then an honest 502.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { importOutcomeUnknown } from '../../errors.js';
+import { jobSourceFileId } from '../../storage-api/job-facts.js';
 import type { StorageSession } from '../../storage-api/storage-client.js';
 import type { StorageJob } from '../../storage-api/storage-types.js';
 
@@ -26,8 +27,7 @@ export async function findStartedJob(
     if (attempt > 0) await sleep(settings.delayMs, undefined, { signal });
     const jobs = await session.listJobs(settings.listLimit).catch(() => []);
     const found = jobs.find(
-      (job) =>
-        job.operationName === match.operationName && job.operationParams?.source?.fileId === match.fileId,
+      (job) => job.operationName === match.operationName && jobSourceFileId(job) === match.fileId,
     );
     if (found) return found;
   }

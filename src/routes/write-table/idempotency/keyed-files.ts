@@ -2,6 +2,7 @@
 // the one job started for any of them (by its job tag, else by operationParams.source.fileId in the
 // newest jobs, as the ambiguous-POST recovery does), and best-effort tagging and deleting.
 import type { Logger } from '../../../logger.js';
+import { jobSourceFileId } from '../../../storage-api/job-facts.js';
 import type { StorageSession } from '../../../storage-api/storage-client.js';
 import type { StorageJob } from '../../../storage-api/storage-types.js';
 import { type KeyedFile, keyTag, parseKeyedFile } from './idempotency-tags.js';
@@ -40,21 +41,16 @@ export async function findKeyedJob(
     // The newest first: a create that lost a race to another request is followed by an import.
     for (const jobId of [...file.jobIds].sort((a, b) => b - a)) {
       const job = await session.getJob(jobId).catch(() => undefined);
-      if (job && sourceFileId(job) === file.id) return { job, file };
+      if (job && jobSourceFileId(job) === file.id) return { job, file };
     }
   }
   if (files.length === 0) return undefined;
   const byId = new Map(files.map((file) => [file.id, file]));
   const jobs = await session.listJobs(jobListLimit);
   const found = jobs
-    .filter((job) => IMPORT_OPERATIONS.has(job.operationName) && byId.has(sourceFileId(job) ?? -1))
-    .sort((a, b) => (sourceFileId(a) ?? 0) - (sourceFileId(b) ?? 0) || b.id - a.id)[0];
-  return found ? { job: found, file: byId.get(sourceFileId(found) ?? -1) as KeyedFile } : undefined;
-}
-
-function sourceFileId(job: StorageJob): number | undefined {
-  const fileId = job.operationParams?.source?.fileId;
-  return typeof fileId === 'number' ? fileId : undefined;
+    .filter((job) => IMPORT_OPERATIONS.has(job.operationName) && byId.has(jobSourceFileId(job) ?? -1))
+    .sort((a, b) => (jobSourceFileId(a) ?? 0) - (jobSourceFileId(b) ?? 0) || b.id - a.id)[0];
+  return found ? { job: found, file: byId.get(jobSourceFileId(found) ?? -1) as KeyedFile } : undefined;
 }
 
 /** Best effort: a tag that could not be added only costs a later lookup a scan of the jobs list. */

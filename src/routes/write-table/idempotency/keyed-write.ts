@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../../logger.js';
 import type { Metrics } from '../../../metrics.js';
+import { jobSourceFileId } from '../../../storage-api/job-facts.js';
 import type { StorageJob } from '../../../storage-api/storage-types.js';
 import type { TableRef } from '../write-table-fields.js';
 import { digestBody } from './body-digest.js';
@@ -190,7 +191,7 @@ export function createKeyedWrite(deps: KeyedWriteDeps, initial: IdempotencyKey |
       if (!key) return false;
       try {
         const jobs = await cleanupSession().listJobs(deps.settings.jobListLimit);
-        return !jobs.some((job) => job.operationParams?.source?.fileId === fileId);
+        return !jobs.some((job) => jobSourceFileId(job) === fileId);
       } catch {
         return false;
       }
