@@ -1,7 +1,6 @@
 // A refused write-table request leaves no file record behind: the file it prepared (empty, or with
 // bytes no job will read) is deleted best effort, without delaying the answer. Never when a job may
 // have started from it (the import's outcome is unknown): then the file belongs to that job.
-import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { describeCause } from '../storage-api/describe-cause.js';
 import type { StorageClient } from '../storage-api/storage-client.js';
@@ -11,18 +10,17 @@ const DELETE_TIMEOUT_MS = 15_000;
 export interface DiscardTarget {
   token: string;
   runId: string | undefined;
-  facts: { jobId?: number };
   prepares?: Array<Promise<{ id: number }>>;
   /** A job-starting POST went out for the file: a job may read it even if its answer never came. */
   jobRequested?: boolean;
 }
 
-/** Whether a failed request's prepared files are safe to delete. */
-export function isDiscardable(target: DiscardTarget, err: unknown): boolean {
-  if ((target.prepares ?? []).length === 0 || target.facts.jobId !== undefined || target.jobRequested) {
-    return false;
-  }
-  return !(err instanceof AppError && err.code === 'importer.importOutcomeUnknown');
+/**
+ * Whether a failed request's prepared files are safe to delete: it prepared one and never sent the
+ * job-starting POST (after that a job may read the file, whether or not its answer came).
+ */
+export function isDiscardable(target: DiscardTarget): boolean {
+  return (target.prepares ?? []).length > 0 && !target.jobRequested;
 }
 
 /**

@@ -130,7 +130,7 @@ async function writeTable(
     return await uploadAndImport(deps, request, progress);
   } catch (err) {
     // Refused before any job could start: the prepared file goes too (after the answer, best effort).
-    if (isDiscardable(request, err)) void discardPreparedFiles(deps, request);
+    if (isDiscardable(request)) void discardPreparedFiles(deps, request);
     throw err;
   }
 }
