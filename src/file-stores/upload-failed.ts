@@ -1,8 +1,8 @@
 // The one error a failed upload to Azure Blob Storage or GCS becomes: 502 with the provider and the
 // upstream status, its message scrubbed of SAS signatures and tokens. (S3 keeps importer.s3UploadFailed.)
 import { type AppError, importerError } from '../errors.js';
+import { redactSecrets } from '../redact-secrets.js';
 import type { FileProvider } from './file-store.js';
-import { redactSecrets } from './redact-secrets.js';
 
 const NAMES: Record<FileProvider, string> = {
   aws: 'S3',

@@ -1,6 +1,7 @@
 // What an error answer may echo: every caller- or Storage-supplied value cut to a sane length, the
 // whole message capped, and any token the request offered blanked out. Applied where errors are
 // rendered, so no layer below can leak a 20 MB column name or a token quoted by a foreign error.
+import { redactSecrets } from '../redact-secrets.js';
 
 /** Longest string value echoed in an error's details. */
 export const MAX_ECHOED_VALUE_CHARS = 200;
@@ -8,16 +9,14 @@ export const MAX_ECHOED_VALUE_CHARS = 200;
 export const MAX_MESSAGE_CHARS = 4096;
 const MAX_ECHOED_ITEMS = 100;
 const MAX_ECHOED_DEPTH = 6;
-const REDACTED = '[redacted]';
 
 export function capText(text: string, maxChars: number): string {
   return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text;
 }
 
+/** Every offered token (whatever its length) and any signature or bearer value, blanked. */
 export function redact(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) if (result.includes(secret)) result = result.split(secret).join(REDACTED);
-  return result;
+  return redactSecrets(text, secrets, 1);
 }
 
 /** A message as it may be answered: secrets blanked first (a cut could split one), then capped. */

@@ -44,8 +44,9 @@ export function renderError(err: unknown, context: ErrorContext): RenderedError 
   if (err instanceof AppError) {
     if (context.facts) {
       context.facts.errorCode = err.code;
-      // Upstream failures: the request log says why (the message names the cause, never a secret).
-      if (err.status >= 500) context.facts.errorMessage = err.message;
+      // Upstream failures: the request log says why, with the same redaction as the answer (an
+      // upstream's own message may quote anything).
+      if (err.status >= 500) context.facts.errorMessage = echoMessage(err.message, context.secrets ?? []);
     }
     const { retryAfterSeconds, ...details } = err.details;
     const secrets = context.secrets ?? [];
@@ -74,10 +75,12 @@ export function renderError(err: unknown, context: ErrorContext): RenderedError 
   };
 }
 
-/** A foreign error as it may be logged: its text with any offered token blanked out. */
+/**
+ * A foreign error as it may be logged: name, message and stack with offered tokens, signatures and
+ * bearer values blanked — never the raw object, whose `cause` chain (an SDK request, a URL) the
+ * logger would serialise as it is.
+ */
 function loggable(err: unknown, secrets: readonly string[]): unknown {
-  if (!(err instanceof Error) || secrets.length === 0) return err;
-  const text = `${err.message}\n${err.stack ?? ''}`;
-  if (!secrets.some((secret) => text.includes(secret))) return err;
+  if (!(err instanceof Error)) return { message: redact(String(err), secrets) };
   return { type: err.name, message: redact(err.message, secrets), stack: redact(err.stack ?? '', secrets) };
 }

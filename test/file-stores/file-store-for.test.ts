@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import type { FileStore } from '../../src/file-stores/file-store.js';
 import { fileStoreFor } from '../../src/file-stores/file-store-for.js';
-import { redactSecrets } from '../../src/file-stores/redact-secrets.js';
 import { streamToStorageFile } from '../../src/ingest/stream-to-storage-file.js';
 import { createLogger } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
+import { redactSecrets } from '../../src/redact-secrets.js';
 import type { StorageFile } from '../../src/storage-api/storage-types.js';
 
 /** A store of our own interface that reads the whole body and reports `reported(bytes)` written. */
