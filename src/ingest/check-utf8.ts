@@ -70,8 +70,18 @@ export function createUtf8Check(): Transform {
   };
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-      callback(check(data, false) ?? null, chunk);
+      let rest = chunk;
+      if (carry.length > 0) {
+        // Finish the carried character with the chunk's first bytes (≤ 4 copied, not the chunk).
+        const lead = carry[0] as number;
+        const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+        const taken = Math.min(length - carry.length, chunk.length);
+        const failed = check(Buffer.concat([carry, chunk.subarray(0, taken)]), false);
+        // Still incomplete (a chunk of 1–2 bytes): it stays carried and the chunk is all used.
+        if (failed || carry.length > 0) return callback(failed ?? null, chunk);
+        rest = chunk.subarray(taken);
+      }
+      callback(check(rest, false) ?? null, chunk);
     },
     flush(callback: TransformCallback) {
       callback(carry.length > 0 ? check(carry, true) : undefined);
