@@ -130,7 +130,8 @@ async function writeTable(
     return await uploadAndImport(deps, request, progress);
   } catch (err) {
     // Refused before any job could start: the prepared file goes too (after the answer, best effort).
-    if (isDiscardable(request)) void discardPreparedFiles(deps, request);
+    // With a key, abandonOnFailure has deleted it already (before answering, so a retry is free).
+    if (!request.keyed.key && isDiscardable(request)) void discardPreparedFiles(deps, request);
     throw err;
   }
 }
