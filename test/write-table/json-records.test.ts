@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonBodyFormat } from '../../src/ingest/json-body-type.js';
 import { toSafeFileName } from '../../src/routes/upload-file/upload-file-fields.js';
+import { csvLine } from '../../src/routes/write-table/json/csv-line.js';
 import { createJsonColumns } from '../../src/routes/write-table/json/json-columns.js';
 import { type JsonRecord, readJsonRecords } from '../../src/routes/write-table/json/read-json-records.js';
-import { csvLine } from '../../src/routes/write-table/json/write-csv-rows.js';
 
 async function* chunks(body: string, size: number): AsyncGenerator<Buffer> {
   const bytes = Buffer.from(body);

@@ -14,6 +14,8 @@ export interface JsonColumns {
   readonly names: readonly string[];
   /** The record's cells by column position (`undefined` = null or missing); adds keys until frozen. */
   toRow(record: JsonRecord): Array<string | undefined>;
+  /** The column a key already has (`undefined`: new, refused, or unknown yet); never adds one. */
+  knownColumn(key: string): number | undefined;
   freeze(): void;
   readonly frozen: boolean;
 }
@@ -89,6 +91,12 @@ export function createJsonColumns(options: {
     },
     freeze() {
       frozen = true;
+    },
+    knownColumn(key) {
+      const cached = byKey.get(key);
+      if (cached !== undefined) return cached;
+      const known = byName.get(sanitizeColumnName(key));
+      return known === undefined ? undefined : remember(key, known);
     },
     toRow(record) {
       const cells: Array<string | undefined> = [];

@@ -45,9 +45,23 @@ export interface ScannedRecord {
   line: number;
 }
 
+/** Where the scanner hands each record, in body order. */
+export interface ScannedRecordSink {
+  /** A record the scanner cut (it may have spanned chunks). */
+  record(item: ScannedRecord): void;
+  /**
+   * Optional fast path, offered each record that starts in a chunk before the scanner reads it:
+   * handle the record from `chunk[start]` (its `{`) and return the offset just after its closing
+   * `}`, or -1 to leave it to the scanner (it does not end in the chunk, or it needs a closer look).
+   * When it returns an offset, `fastLine` must be the line on which the record ended.
+   */
+  tryRecord?(chunk: Buffer, start: number, line: number): number;
+  readonly fastLine?: number;
+}
+
 export interface JsonRecordScanner {
-  /** Scans the next bytes; appends the records they complete to `out`. */
-  scan(chunk: Buffer, out: ScannedRecord[]): void;
+  /** Scans the next bytes; hands the records they complete to `sink`, in order. */
+  scan(chunk: Buffer, sink: ScannedRecordSink): void;
   /** The body ended: throws when it ended inside a value (an empty body has no records: no error). */
   end(): void;
   /** The current line (1-based), for errors. */
@@ -103,7 +117,7 @@ export function createJsonRecordScanner(format: JsonBodyFormat, maxDepth: number
     get pendingBytes() {
       return pendingBytes;
     },
-    scan(chunk, out) {
+    scan(chunk, sink) {
       let i = 0;
       const length = chunk.length;
       if (atBodyStart) {
@@ -150,7 +164,7 @@ export function createJsonRecordScanner(format: JsonBodyFormat, maxDepth: number
             const piece = chunk.subarray(recordStart, end);
             const bytes = pieces.length === 0 ? piece : Buffer.concat([...pieces, piece]);
             pieces = [];
-            out.push({ bytes, startLine, line: ln });
+            sink.record({ bytes, startLine, line: ln });
             inRecord = false;
             lastRecordEnd = end;
             ended = true;
@@ -201,6 +215,17 @@ export function createJsonRecordScanner(format: JsonBodyFormat, maxDepth: number
               );
           }
           // A record starts with this `{`.
+          if (sink.tryRecord !== undefined) {
+            const end = sink.tryRecord(chunk, i, ln);
+            if (end >= 0) {
+              ln = sink.fastLine as number;
+              lastRecordEnd = end;
+              ended = true;
+              if (format === 'json') outer = recordDepth === 1 ? Outer.ExpectCommaOrClose : Outer.AfterRoot;
+              i = end - 1;
+              continue;
+            }
+          }
           d += 1;
           if (d > maxDepth) throw new JsonNestingError(maxDepth);
           inRecord = true;

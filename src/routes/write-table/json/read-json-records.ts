@@ -32,7 +32,7 @@ export interface ReadJsonRecordsOptions {
 }
 
 /** A root array and its record object, then a cell value as deep as a cell may be. */
-const MAX_BODY_DEPTH = MAX_JSON_DEPTH + 2;
+export const MAX_BODY_DEPTH = MAX_JSON_DEPTH + 2;
 
 export function readJsonRecords(
   source: AsyncIterable<Buffer>,
@@ -44,12 +44,8 @@ export function readJsonRecords(
     const scanner = createJsonRecordScanner(options.format, MAX_BODY_DEPTH);
     const scanned: ScannedRecord[] = [];
     const where = () => ({ line: scanner.line, record: emitted + scanned.length + 1 });
-    const tooLarge = (record: number, line: number) =>
-      importerError(
-        'importer.recordTooLarge',
-        `Record ${record} (line ${line}) is larger than ${options.maxRecordBytes} bytes.`,
-        { line, record, maxRecordBytes: options.maxRecordBytes },
-      );
+    const tooLarge = (record: number, line: number) => recordTooLarge(record, line, options.maxRecordBytes);
+    const sink = { record: (item: ScannedRecord) => scanned.push(item) };
     /** The records scanned so far, parsed; an error in them comes before any later one. */
     const parseScanned = (): JsonRecord[] => {
       const batch: JsonRecord[] = [];
@@ -68,7 +64,7 @@ export function readJsonRecords(
         throw fileTooLarge(options.maxBodyBytes, 'JSON body');
       }
       try {
-        scanner.scan(chunk, scanned);
+        scanner.scan(chunk, sink);
       } catch (err) {
         const at = where();
         parseScanned();
@@ -95,7 +91,16 @@ export function readJsonRecords(
   };
 }
 
-function parseRecord(item: ScannedRecord, number: number): Record<string, unknown> {
+export function recordTooLarge(record: number, line: number, maxRecordBytes: number): AppError {
+  return importerError(
+    'importer.recordTooLarge',
+    `Record ${record} (line ${line}) is larger than ${maxRecordBytes} bytes.`,
+    { line, record, maxRecordBytes },
+  );
+}
+
+/** The object path: a scanned record's value, or 400 importer.invalidJson naming its line. */
+export function parseRecord(item: ScannedRecord, number: number): Record<string, unknown> {
   const text = item.bytes.toString('utf8');
   try {
     // The span starts with `{` and ends with its matching bracket, so a parsed value is an object.
@@ -109,7 +114,7 @@ function parseRecord(item: ScannedRecord, number: number): Record<string, unknow
   }
 }
 
-function reason(err: unknown): string {
+export function reason(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }

@@ -14,9 +14,8 @@ import type { UploadedFile } from '../../../results/write-table-result.js';
 import type { ImporterSettings, JsonSampleLimits } from '../../../settings.js';
 import type { TableUploadDeps, TableUploadRequest, UploadedTableData } from '../table-upload.js';
 import { createFieldCollector, type WriteTableOptions } from '../write-table-fields.js';
+import { jsonBodyToCsv } from './json-body-to-csv.js';
 import { createJsonColumns } from './json-columns.js';
-import { type JsonRecord, readJsonRecords } from './read-json-records.js';
-import { writeCsvRows } from './write-csv-rows.js';
 
 const DEFAULT_JSON_SAMPLE: JsonSampleLimits = { sampleRecords: 1000, sampleBytes: 8 * 1024 * 1024 };
 /** One record is held in memory whole while it is parsed. */
@@ -58,44 +57,21 @@ export async function uploadJsonBody(
     if (!existing && !options.createTable) throw tableMissing(options.table.tableId);
 
     async function convertAndUpload(stream: Readable): Promise<UploadedFile> {
-      const reader = readJsonRecords(decode(stream, request.gzip), {
-        format: request.format,
-        maxRecordBytes: MAX_JSON_RECORD_BYTES,
-        maxBodyBytes: deps.settings.maxFileBytes,
-      });
-      const batches = reader.batches();
       const columns = createJsonColumns({
         tableColumns: existing?.columns ?? [],
         explicitColumns,
         maxColumns: MAX_COLUMNS,
       });
-      const sample = deps.settings.json ?? DEFAULT_JSON_SAMPLE;
-      const sampleRows: Array<Array<string | undefined>> = [];
-      /** The rest of the batch in which the sample filled up. */
-      let afterSample: JsonRecord[] = [];
-      sampling: while (sampleRows.length < sample.sampleRecords && reader.bytesRead < sample.sampleBytes) {
-        const next = await batches.next();
-        if (next.done) break;
-        for (let at = 0; at < next.value.length; at += 1) {
-          if (sampleRows.length >= sample.sampleRecords) {
-            afterSample = next.value.slice(at);
-            break sampling;
-          }
-          sampleRows.push(columns.toRow(next.value[at] as JsonRecord));
-        }
-      }
-      columns.freeze();
-      if (sampleRows.length === 0) {
-        throw importerError('importer.emptyData', 'The JSON body has no records: send at least one object.');
-      }
-      if (columns.names.length === 0) {
-        throw importerError(
-          'importer.emptyData',
-          'The JSON records have no keys, so there are no columns to create the table from.',
-        );
-      }
+      const converter = jsonBodyToCsv(decode(stream, request.gzip), {
+        format: request.format,
+        columns,
+        sample: deps.settings.json ?? DEFAULT_JSON_SAMPLE,
+        maxRecordBytes: MAX_JSON_RECORD_BYTES,
+        maxBodyBytes: deps.settings.maxFileBytes,
+      });
+      await converter.readSample();
       const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
-      pipeline(Readable.from(writeCsvRows(columns, sampleRows, afterSample, batches)), gzip).catch(() => {});
+      pipeline(Readable.from(converter.csv()), gzip).catch(() => {});
       const stored = await streamToStorageFile(gzip, deps, {
         session: trackPrepares(session(undefined, request.clientSignal), request.prepares),
         signal,

@@ -1,0 +1,514 @@
+// The fast path for records after the sample: one pass over a record's bytes that validates it and
+// writes its CSV line straight into an output buffer (no string, object or number is built). It
+// gives up (-1) on whatever it does not render exactly as the object path would (a key without a
+// column yet, two keys for one column, a lone surrogate, an integer-like or repeated nested key,
+// deep nesting, invalid UTF-8, any syntax error): the caller then takes the object path, which decides.
+import { isUtf8 } from 'node:buffer';
+import type { JsonColumns } from './json-columns.js';
+
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const COLON = 0x3a;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+const PLUS = 0x2b;
+
+/** Nested cells deeper than this take the object path (which allows 256 levels). */
+const MAX_FAST_DEPTH = 64;
+/** Keys remembered for the repeated-key check across the open nested objects. */
+const MAX_NESTED_KEYS = 512;
+const HEX = '0123456789abcdef';
+
+/** Escapes JSON.stringify writes with a short form, by code point. */
+const SHORT_ESCAPE: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
+
+export interface RecordCsvWriter {
+  /** Where the next line goes; the caller sets both and reads `pos` back after a success. */
+  out: Buffer;
+  pos: number;
+  /**
+   * Writes the record starting at `bytes[start]` (its `{`) as one CSV line at `out[pos]`, reading no
+   * further than `limit`. Returns the offset after the record's `}`, or -1: it did not end before
+   * `limit` (`gaveUp` false) or needs the object path (`gaveUp` true). `out` needs room for
+   * {@link lineBound} of the bytes read.
+   */
+  write(bytes: Buffer, start: number, limit: number, line: number): number;
+  /** After a success: the line on which the record ended. */
+  readonly line: number;
+  readonly gaveUp: boolean;
+  /** Room a line may take for a record of `recordBytes` bytes. */
+  lineBound(recordBytes: number): number;
+}
+
+export function createRecordCsvWriter(columns: JsonColumns): RecordCsvWriter {
+  return new Writer(columns);
+}
+
+class Writer implements RecordCsvWriter {
+  out: Buffer = Buffer.alloc(0);
+  pos = 0;
+  line = 1;
+  gaveUp = false;
+  private readonly width: number;
+  /** Record sequence number that last filled each column. */
+  private readonly filled: Int32Array;
+  private readonly cellStart: Int32Array;
+  private readonly cellEnd: Int32Array;
+  /** The raw bytes of the key seen at each position of the last records, and its column. */
+  private readonly keyBytes: Array<Buffer | undefined> = [];
+  private readonly keyColumns: number[] = [];
+  private seq = 0;
+  /** OR of every string byte of the record: bit 7 set means UTF-8 to validate. */
+  private high = 0;
+  private scratch: Buffer = Buffer.alloc(0);
+  /** Open nested containers: 1 = object, 2 = array; and where each object's keys start. */
+  private readonly kinds = new Uint8Array(MAX_FAST_DEPTH + 1);
+  private readonly keyBase = new Int32Array(MAX_FAST_DEPTH + 1);
+  private readonly keyStart = new Int32Array(MAX_NESTED_KEYS);
+  private readonly keyLength = new Int32Array(MAX_NESTED_KEYS);
+
+  constructor(private readonly columns: JsonColumns) {
+    this.width = columns.names.length;
+    this.filled = new Int32Array(this.width).fill(-1);
+    this.cellStart = new Int32Array(this.width);
+    this.cellEnd = new Int32Array(this.width);
+  }
+
+  lineBound(recordBytes: number): number {
+    // A nested cell at most doubles (every `"` becomes `""`); each column adds at most `,` or `""`.
+    return 2 * recordBytes + 3 * this.width + 16;
+  }
+
+  write(b: Buffer, start: number, limit: number, line: number): number {
+    this.gaveUp = false;
+    this.line = line;
+    this.high = 0;
+    this.seq = (this.seq + 1) | 0;
+    const seq = this.seq;
+    const lineStart = this.pos;
+    const width = this.width;
+    let keys = 0;
+    let inOrder = true;
+    let i = this.space(b, start + 1, limit);
+    if (i >= limit) return -1;
+    if (b[i] === CLOSE_BRACE) i += 1;
+    else {
+      for (;;) {
+        if (b[i] !== QUOTE) return this.giveUp();
+        const keyStart = i + 1;
+        i = keyStart;
+        for (; i < limit; i += 1) {
+          const c = b[i] as number;
+          if (c === QUOTE) break;
+          if (c === BACKSLASH || c < SPACE) return this.giveUp();
+          this.high |= c;
+        }
+        if (i >= limit) return -1;
+        const column = this.columnOf(b, keyStart, i, keys);
+        if (column < 0 || this.filled[column] === seq) return this.giveUp();
+        this.filled[column] = seq;
+        if (column !== keys) inOrder = false;
+        i = this.space(b, i + 1, limit);
+        if (i >= limit) return -1;
+        if (b[i] !== COLON) return this.giveUp();
+        i = this.space(b, i + 1, limit);
+        if (i >= limit) return -1;
+        if (keys > 0) this.out[this.pos++] = COMMA;
+        this.cellStart[column] = this.pos;
+        i = this.cell(b, i, limit);
+        if (i < 0) return -1;
+        this.cellEnd[column] = this.pos;
+        keys += 1;
+        i = this.space(b, i, limit);
+        if (i >= limit) return -1;
+        const next = b[i];
+        i += 1;
+        if (next === CLOSE_BRACE) break;
+        if (next !== COMMA) return this.giveUp();
+        i = this.space(b, i, limit);
+        if (i >= limit) return -1;
+      }
+    }
+    if ((this.high & 0x80) !== 0 && !isUtf8(b.subarray(start, i))) return this.giveUp();
+    if (!inOrder || keys !== width) this.reorder(lineStart, seq);
+    this.out[this.pos++] = LF;
+    return i;
+  }
+
+  private giveUp(): number {
+    this.gaveUp = true;
+    return -1;
+  }
+
+  private space(b: Buffer, from: number, limit: number): number {
+    let i = from;
+    for (; i < limit; i += 1) {
+      const c = b[i];
+      if (c === SPACE || c === TAB || c === CR) continue;
+      if (c === LF) this.line += 1;
+      else break;
+    }
+    return i;
+  }
+
+  /** The column of the key `b[from, to)` (no escapes in it), or -1 when it has none yet. */
+  private columnOf(b: Buffer, from: number, to: number, position: number): number {
+    const cached = this.keyBytes[position];
+    const length = to - from;
+    if (cached !== undefined && cached.length === length) {
+      let same = true;
+      for (let k = 0; k < length; k += 1) {
+        if (cached[k] !== b[from + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.keyColumns[position] as number;
+    }
+    if (position >= this.width) return -1;
+    const column = this.columns.knownColumn(b.toString('utf8', from, to));
+    if (column === undefined) return -1;
+    this.keyBytes[position] = Buffer.from(b.subarray(from, to));
+    this.keyColumns[position] = column;
+    return column;
+  }
+
+  /** One top-level value as a cell; returns the offset after it, or -1 (see `gaveUp`). */
+  private cell(b: Buffer, from: number, limit: number): number {
+    const c = b[from] as number;
+    const o = this.out;
+    if (c === QUOTE) {
+      o[this.pos++] = QUOTE;
+      const i = this.string(b, from + 1, limit, false);
+      if (i >= 0) o[this.pos++] = QUOTE;
+      return i;
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      o[this.pos++] = QUOTE;
+      const i = this.nested(b, from, limit);
+      if (i >= 0) o[this.pos++] = QUOTE;
+      return i;
+    }
+    if (c === MINUS || (c >= ZERO && c <= NINE)) {
+      o[this.pos++] = QUOTE;
+      const i = this.number(b, from, limit);
+      if (i >= 0) o[this.pos++] = QUOTE;
+      return i;
+    }
+    if (c === 0x6e) {
+      // null: an empty cell ("" when it is the only column: a blank line could be skipped).
+      const i = this.literal(b, from, limit, 'null');
+      if (i >= 0 && this.width === 1) {
+        o[this.pos++] = QUOTE;
+        o[this.pos++] = QUOTE;
+      }
+      return i;
+    }
+    o[this.pos++] = QUOTE;
+    const i = c === 0x74 ? this.literal(b, from, limit, 'true') : this.literal(b, from, limit, 'false');
+    if (i >= 0) o[this.pos++] = QUOTE;
+    return i;
+  }
+
+  /** true / false / null, copied (a nested null is written; a top-level null is the caller's). */
+  private literal(b: Buffer, from: number, limit: number, word: 'true' | 'false' | 'null'): number {
+    const end = from + word.length;
+    if (end > limit) return -1;
+    for (let k = 0; k < word.length; k += 1) {
+      if (b[from + k] !== word.charCodeAt(k)) return this.giveUp();
+    }
+    if (word !== 'null') for (let k = from; k < end; k += 1) this.out[this.pos++] = b[k] as number;
+    return end;
+  }
+
+  /** A number's text, validated and copied; returns the offset after it. */
+  private number(b: Buffer, from: number, limit: number): number {
+    let i = from;
+    if (b[i] === MINUS) i += 1;
+    if (i >= limit) return -1;
+    const first = b[i] as number;
+    if (first === ZERO) i += 1;
+    else if (first > ZERO && first <= NINE) i = digits(b, i + 1, limit);
+    else return this.giveUp();
+    if (i < limit && b[i] === DOT) {
+      i += 1;
+      if (i >= limit) return -1;
+      if (!isDigit(b[i] as number)) return this.giveUp();
+      i = digits(b, i + 1, limit);
+    }
+    if (i < limit && (b[i] === LOWER_E || b[i] === UPPER_E)) {
+      i += 1;
+      if (i < limit && (b[i] === PLUS || b[i] === MINUS)) i += 1;
+      if (i >= limit) return -1;
+      if (!isDigit(b[i] as number)) return this.giveUp();
+      i = digits(b, i + 1, limit);
+    }
+    if (i >= limit) return -1;
+    const o = this.out;
+    let p = this.pos;
+    for (let k = from; k < i; k += 1) o[p++] = b[k] as number;
+    this.pos = p;
+    return i;
+  }
+
+  /**
+   * A string's content from `from` (after its opening quote) to its closing quote, decoded as a
+   * top-level cell (`"` doubled) or, `nested`, as JSON.stringify writes it inside a cell (`"` → `""`).
+   */
+  private string(b: Buffer, from: number, limit: number, nested: boolean): number {
+    const o = this.out;
+    let p = this.pos;
+    let high = 0;
+    let i = from;
+    for (;;) {
+      let c = 0;
+      for (; i < limit; i += 1) {
+        c = b[i] as number;
+        if (c === QUOTE || c === BACKSLASH || c < SPACE) break;
+        high |= c;
+        o[p++] = c;
+      }
+      if (i >= limit) return -1;
+      if (c === QUOTE) break;
+      if (c < SPACE) return this.giveUp();
+      // An escape.
+      if (i + 1 >= limit) return -1;
+      const e = b[i + 1] as number;
+      let cp: number;
+      i += 2;
+      if (e === 0x75) {
+        if (i + 4 > limit) return -1;
+        cp = hex4(b, i);
+        if (cp < 0) return this.giveUp();
+        i += 4;
+        if (cp >= 0xd800 && cp <= 0xdfff) {
+          // Only a complete surrogate pair; a lone half is the object path's (U+FFFD or \udxxx).
+          if (cp >= 0xdc00) return this.giveUp();
+          if (i + 6 > limit) return -1;
+          const low = b[i] === BACKSLASH && b[i + 1] === 0x75 ? hex4(b, i + 2) : -1;
+          if (low < 0xdc00 || low > 0xdfff) return this.giveUp();
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+          i += 6;
+        }
+      } else if (e === QUOTE || e === BACKSLASH || e === 0x2f) cp = e;
+      else if (e === 0x62) cp = 8;
+      else if (e === 0x66) cp = 12;
+      else if (e === 0x6e) cp = 10;
+      else if (e === 0x72) cp = 13;
+      else if (e === 0x74) cp = 9;
+      else return this.giveUp();
+      if (cp === QUOTE) {
+        if (nested) o[p++] = BACKSLASH;
+        o[p++] = QUOTE;
+        o[p++] = QUOTE;
+      } else if (nested && cp === BACKSLASH) {
+        o[p++] = BACKSLASH;
+        o[p++] = BACKSLASH;
+      } else if (nested && cp < SPACE) {
+        o[p++] = BACKSLASH;
+        const short = SHORT_ESCAPE[cp];
+        if (short !== undefined) o[p++] = short;
+        else {
+          o[p++] = 0x75;
+          o[p++] = ZERO;
+          o[p++] = ZERO;
+          o[p++] = HEX.charCodeAt(cp >> 4);
+          o[p++] = HEX.charCodeAt(cp & 15);
+        }
+      } else p = utf8(o, p, cp);
+    }
+    this.pos = p;
+    this.high |= high;
+    return i + 1;
+  }
+
+  /** An object or array cell as compact JSON with `"` doubled; returns the offset after it. */
+  private nested(b: Buffer, from: number, limit: number): number {
+    const o = this.out;
+    const { kinds, keyBase, keyStart, keyLength } = this;
+    let depth = 0;
+    let keyCount = 0;
+    let i = from;
+    // Each turn starts at a value (i at its first byte) and ends after it.
+    for (;;) {
+      const c = b[i] as number;
+      let expectKey = false;
+      if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        if (depth === MAX_FAST_DEPTH) return this.giveUp();
+        depth += 1;
+        kinds[depth] = c === OPEN_BRACE ? 1 : 2;
+        keyBase[depth] = keyCount;
+        o[this.pos++] = c;
+        i = this.space(b, i + 1, limit);
+        if (i >= limit) return -1;
+        const close = c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+        if (b[i] === close) {
+          o[this.pos++] = close;
+          i += 1;
+          depth -= 1;
+        } else if (c === OPEN_BRACE) expectKey = true;
+        else continue;
+      } else if (c === QUOTE) {
+        o[this.pos++] = QUOTE;
+        o[this.pos++] = QUOTE;
+        i = this.string(b, i + 1, limit, true);
+        if (i < 0) return -1;
+        o[this.pos++] = QUOTE;
+        o[this.pos++] = QUOTE;
+      } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
+        i = this.number(b, i, limit);
+        if (i < 0) return -1;
+      } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+        const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
+        i = this.literal(b, i, limit, word);
+        if (i < 0) return -1;
+        if (word === 'null') {
+          o[this.pos++] = 0x6e;
+          o[this.pos++] = 0x75;
+          o[this.pos++] = 0x6c;
+          o[this.pos++] = 0x6c;
+        }
+      } else return this.giveUp();
+      // After a value: close containers, or move to the next member.
+      while (!expectKey) {
+        if (depth === 0) return i;
+        i = this.space(b, i, limit);
+        if (i >= limit) return -1;
+        const next = b[i] as number;
+        const kind = kinds[depth];
+        if (next === COMMA) {
+          o[this.pos++] = COMMA;
+          i = this.space(b, i + 1, limit);
+          if (i >= limit) return -1;
+          if (kind === 1) expectKey = true;
+          break;
+        }
+        if ((kind === 1 && next === CLOSE_BRACE) || (kind === 2 && next === CLOSE_BRACKET)) {
+          o[this.pos++] = next;
+          i += 1;
+          keyCount = keyBase[depth] as number;
+          depth -= 1;
+          continue;
+        }
+        return this.giveUp();
+      }
+      if (!expectKey) continue;
+      // A member's key: no escapes, not integer-like (JS would reorder it), not repeated.
+      if (b[i] !== QUOTE) return this.giveUp();
+      const start = i + 1;
+      let allDigits = true;
+      for (i = start; i < limit; i += 1) {
+        const k = b[i] as number;
+        if (k === QUOTE) break;
+        if (k === BACKSLASH || k < SPACE) return this.giveUp();
+        if (k < ZERO || k > NINE) allDigits = false;
+        this.high |= k;
+      }
+      if (i >= limit) return -1;
+      const length = i - start;
+      if (allDigits && length > 0) return this.giveUp();
+      for (let k = keyBase[depth] as number; k < keyCount; k += 1) {
+        const other = keyStart[k] as number;
+        if (keyLength[k] === length && b.compare(b, other, other + length, start, i) === 0) {
+          return this.giveUp();
+        }
+      }
+      if (keyCount === MAX_NESTED_KEYS) return this.giveUp();
+      keyStart[keyCount] = start;
+      keyLength[keyCount] = length;
+      keyCount += 1;
+      o[this.pos++] = QUOTE;
+      o[this.pos++] = QUOTE;
+      for (let k = start; k < i; k += 1) o[this.pos++] = b[k] as number;
+      o[this.pos++] = QUOTE;
+      o[this.pos++] = QUOTE;
+      i = this.space(b, i + 1, limit);
+      if (i >= limit) return -1;
+      if (b[i] !== COLON) return this.giveUp();
+      o[this.pos++] = COLON;
+      i = this.space(b, i + 1, limit);
+      if (i >= limit) return -1;
+    }
+  }
+
+  /** The cells were written in key order: rewrites the line in column order, missing ones empty. */
+  private reorder(lineStart: number, seq: number): void {
+    const length = this.pos - lineStart;
+    if (this.scratch.length < length) this.scratch = Buffer.allocUnsafe(Math.max(length, 4096));
+    const scratch = this.scratch;
+    const o = this.out;
+    o.copy(scratch, 0, lineStart, this.pos);
+    let p = lineStart;
+    for (let column = 0; column < this.width; column += 1) {
+      if (column > 0) o[p++] = COMMA;
+      if (this.filled[column] === seq) {
+        const end = (this.cellEnd[column] as number) - lineStart;
+        for (let k = (this.cellStart[column] as number) - lineStart; k < end; k += 1) {
+          o[p++] = scratch[k] as number;
+        }
+      } else if (this.width === 1) {
+        o[p++] = QUOTE;
+        o[p++] = QUOTE;
+      }
+    }
+    this.pos = p;
+  }
+}
+
+function isDigit(c: number): boolean {
+  return c >= ZERO && c <= NINE;
+}
+
+function digits(b: Buffer, from: number, limit: number): number {
+  let i = from;
+  while (i < limit && isDigit(b[i] as number)) i += 1;
+  return i;
+}
+
+/** Four hex digits at `b[at]` as a number, or -1. */
+function hex4(b: Buffer, at: number): number {
+  let value = 0;
+  for (let k = at; k < at + 4; k += 1) {
+    const c = b[k] as number;
+    let digit: number;
+    if (c >= ZERO && c <= NINE) digit = c - ZERO;
+    else if (c >= 0x61 && c <= 0x66) digit = c - 0x57;
+    else if (c >= 0x41 && c <= 0x46) digit = c - 0x37;
+    else return -1;
+    value = (value << 4) | digit;
+  }
+  return value;
+}
+
+/** Writes code point `cp` (not a surrogate) as UTF-8 at `o[p]`; returns the new offset. */
+function utf8(o: Buffer, p: number, cp: number): number {
+  let at = p;
+  if (cp < 0x80) o[at++] = cp;
+  else if (cp < 0x800) {
+    o[at++] = 0xc0 | (cp >> 6);
+    o[at++] = 0x80 | (cp & 0x3f);
+  } else if (cp < 0x10000) {
+    o[at++] = 0xe0 | (cp >> 12);
+    o[at++] = 0x80 | ((cp >> 6) & 0x3f);
+    o[at++] = 0x80 | (cp & 0x3f);
+  } else {
+    o[at++] = 0xf0 | (cp >> 18);
+    o[at++] = 0x80 | ((cp >> 12) & 0x3f);
+    o[at++] = 0x80 | ((cp >> 6) & 0x3f);
+    o[at++] = 0x80 | (cp & 0x3f);
+  }
+  return at;
+}
