@@ -74,9 +74,10 @@ class Writer implements RecordCsvWriter {
   /** OR of every string byte of the record: bit 7 set means UTF-8 to validate. */
   private high = 0;
   private scratch: Buffer = Buffer.alloc(0);
-  /** Open nested containers: 1 = object, 2 = array; and where each object's keys start. */
+  /** Open nested containers: 1 = object, 2 = array; where each object's keys start in keyStart. */
   private readonly kinds = new Uint8Array(MAX_FAST_DEPTH + 1);
   private readonly keyBase = new Int32Array(MAX_FAST_DEPTH + 1);
+  /** The keys of the open nested objects, as spans of `out` (as written, so escapes compare decoded). */
   private readonly keyStart = new Int32Array(MAX_NESTED_KEYS);
   private readonly keyLength = new Int32Array(MAX_NESTED_KEYS);
 
@@ -109,15 +110,18 @@ class Writer implements RecordCsvWriter {
       for (;;) {
         if (b[i] !== QUOTE) return this.giveUp();
         const keyStart = i + 1;
-        i = keyStart;
-        for (; i < limit; i += 1) {
+        let escaped = false;
+        for (i = keyStart; i < limit; i += 1) {
           const c = b[i] as number;
           if (c === QUOTE) break;
-          if (c === BACKSLASH || c < SPACE) return this.giveUp();
-          this.high |= c;
+          if (c === BACKSLASH) {
+            escaped = true;
+            i += 1;
+          } else if (c < SPACE) return this.giveUp();
+          else this.high |= c;
         }
         if (i >= limit) return -1;
-        const column = this.columnOf(b, keyStart, i, keys);
+        const column = this.columnOf(b, keyStart, i, keys, escaped);
         if (column < 0 || this.filled[column] === seq) return this.giveUp();
         this.filled[column] = seq;
         if (column !== keys) inOrder = false;
@@ -164,8 +168,8 @@ class Writer implements RecordCsvWriter {
     return i;
   }
 
-  /** The column of the key `b[from, to)` (no escapes in it), or -1 when it has none yet. */
-  private columnOf(b: Buffer, from: number, to: number, position: number): number {
+  /** The column of the key `b[from, to)`, or -1 when it has none yet (or is not a valid string). */
+  private columnOf(b: Buffer, from: number, to: number, position: number, escaped: boolean): number {
     const cached = this.keyBytes[position];
     const length = to - from;
     if (cached !== undefined && cached.length === length) {
@@ -179,7 +183,17 @@ class Writer implements RecordCsvWriter {
       if (same) return this.keyColumns[position] as number;
     }
     if (position >= this.width) return -1;
-    const column = this.columns.knownColumn(b.toString('utf8', from, to));
+    let key: string;
+    if (!escaped) key = b.toString('utf8', from, to);
+    else {
+      try {
+        // The object path decodes escaped strings with JSON.parse too.
+        key = JSON.parse(b.toString('utf8', from - 1, to + 1)) as string;
+      } catch {
+        return -1;
+      }
+    }
+    const column = this.columns.knownColumn(key);
     if (column === undefined) return -1;
     this.keyBytes[position] = Buffer.from(b.subarray(from, to));
     this.keyColumns[position] = column;
@@ -406,23 +420,21 @@ class Writer implements RecordCsvWriter {
         return this.giveUp();
       }
       if (!expectKey) continue;
-      // A member's key: no escapes, not integer-like (JS would reorder it), not repeated.
+      // A member's key, written as JSON.stringify writes it; compared as written: not integer-like
+      // (JS would order it first), not repeated (JS would keep one, with the last value).
       if (b[i] !== QUOTE) return this.giveUp();
-      const start = i + 1;
-      let allDigits = true;
-      for (i = start; i < limit; i += 1) {
-        const k = b[i] as number;
-        if (k === QUOTE) break;
-        if (k === BACKSLASH || k < SPACE) return this.giveUp();
-        if (k < ZERO || k > NINE) allDigits = false;
-        this.high |= k;
-      }
-      if (i >= limit) return -1;
-      const length = i - start;
-      if (allDigits && length > 0) return this.giveUp();
+      o[this.pos++] = QUOTE;
+      o[this.pos++] = QUOTE;
+      const start = this.pos;
+      i = this.string(b, i + 1, limit, true);
+      if (i < 0) return -1;
+      const length = this.pos - start;
+      let allDigits = length > 0;
+      for (let k = start; k < this.pos && allDigits; k += 1) allDigits = isDigit(o[k] as number);
+      if (allDigits) return this.giveUp();
       for (let k = keyBase[depth] as number; k < keyCount; k += 1) {
         const other = keyStart[k] as number;
-        if (keyLength[k] === length && b.compare(b, other, other + length, start, i) === 0) {
+        if (keyLength[k] === length && o.compare(o, other, other + length, start, this.pos) === 0) {
           return this.giveUp();
         }
       }
@@ -432,10 +444,7 @@ class Writer implements RecordCsvWriter {
       keyCount += 1;
       o[this.pos++] = QUOTE;
       o[this.pos++] = QUOTE;
-      for (let k = start; k < i; k += 1) o[this.pos++] = b[k] as number;
-      o[this.pos++] = QUOTE;
-      o[this.pos++] = QUOTE;
-      i = this.space(b, i + 1, limit);
+      i = this.space(b, i, limit);
       if (i >= limit) return -1;
       if (b[i] !== COLON) return this.giveUp();
       o[this.pos++] = COLON;
