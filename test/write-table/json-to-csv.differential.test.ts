@@ -363,71 +363,53 @@ describe('JSON → CSV, differential', () => {
     expect(errors).toBeGreaterThan(150);
   });
 
-  it('a record longer than the fast span, and raw invalid UTF-8 in strings and keys, as the object path', async () => {
-    const long = JSON.stringify({ id: 1, name: 'é'.repeat(40_000), tags: ['x'.repeat(30_000)] });
-    const bad = Buffer.concat([
-      Buffer.from('{"id":2,"name":"a'),
-      Buffer.from([0xff, 0xc3]),
-      Buffer.from('b","tags":["\xe9"]}'),
-    ]);
-    const badKey = Buffer.concat([
-      Buffer.from('{"id":3,"na'),
-      Buffer.from([0xe2, 0x82]),
-      Buffer.from('me":1}'),
-    ]);
-    for (const format of ['ndjson', 'json'] as const) {
-      const parts =
-        format === 'ndjson'
-          ? [
-              Buffer.from('{"id":0}\n'),
-              Buffer.from(`${long}\n`),
-              bad,
-              Buffer.from('\n'),
-              Buffer.from('{"name":"\ud83d\ude80"}\n'),
-            ]
-          : [
-              Buffer.from('[{"id":0},'),
-              Buffer.from(`${long},`),
-              bad,
-              Buffer.from(',{"name":"\ud83d\ude80"}]'),
-            ];
-      const c: Case = {
-        format,
-        chunks: [Buffer.concat(parts)],
-        tableColumns: ['id', 'name', 'tags'],
-        sampleRecords: 1,
-        sampleBytes: 1 << 20,
-      };
+  /** Record 0 fills the sample in a chunk of its own; `records` follow in the next chunk. */
+  const afterSample = (format: JsonBodyFormat, records: Buffer[]): Case => {
+    const separator = Buffer.from(format === 'json' ? ',' : '\n');
+    const rest = records.flatMap((record) => [record, separator]);
+    if (format === 'json') rest[rest.length - 1] = Buffer.from(']');
+    return {
+      format,
+      chunks: [Buffer.from(format === 'json' ? '[{"id":0},' : '{"id":0}\n'), Buffer.concat(rest)],
+      tableColumns: ['id', 'name', 'tags', 'x_y'],
+      sampleRecords: 1,
+      sampleBytes: 1 << 20,
+    };
+  };
+
+  it.each(['ndjson', 'json'] as const)(
+    'records the fast writer hands to the object path give its CSV and errors (%s)',
+    async (format) => {
+      const wide = Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`k${k}`, k]));
+      const c = afterSample(format, [
+        // Longer than the fast span, and raw invalid UTF-8 (U+FFFD in both paths).
+        Buffer.from(JSON.stringify({ id: 1, name: 'é'.repeat(40_000), tags: ['x'.repeat(30_000)] })),
+        Buffer.concat([
+          Buffer.from('{"id":2,"name":"a'),
+          Buffer.from([0xff, 0xc3]),
+          Buffer.from('b","tags":["é"]}'),
+        ]),
+        Buffer.from('{"name":"🚀","tags":{"b":1,"a":2,"b":3}}'),
+        Buffer.from(JSON.stringify({ id: 4, tags: wide })),
+        Buffer.from('{"id":5,"tags":{"x":1,"10":2,"2":3}}'),
+        Buffer.from(String.raw`{"id":6,"name":"\ud800 \udc00x","tags":["\uDFFF"]}`),
+      ]);
       const got = await converted(c);
       expect(got).toEqual(await objectPath(c));
-      expect('csv' in got && got.csv.split('\n')).toHaveLength(6);
-      const withBadKey: Case = {
-        ...c,
-        chunks: [
-          Buffer.concat([
-            Buffer.from(format === 'json' ? '[{"id":0},' : '{"id":0}\n'),
-            badKey,
-            Buffer.from(format === 'json' ? ']' : '\n'),
-          ]),
-        ],
-      };
-      const refused = await converted(withBadKey);
-      expect(refused).toEqual(await objectPath(withBadKey));
+      expect('csv' in got && got.csv.split('\n')).toHaveLength(9);
+      // A key that is not valid UTF-8, after the sample: refused like any new key.
+      const badKey = afterSample(format, [
+        Buffer.concat([Buffer.from('{"id":3,"na'), Buffer.from([0xe2, 0x82]), Buffer.from('me":1}')]),
+      ]);
+      const refused = await converted(badKey);
+      expect(refused).toEqual(await objectPath(badKey));
       expect(refused).toMatchObject({ error: { code: 'importer.unexpectedKey' } });
       // Two keys of one record that become one column: refused, even in a record the fast writer reads.
-      const twoKeys: Case = {
-        ...c,
-        // The second record in a chunk of its own: the sample is complete before it.
-        chunks: [
-          Buffer.from(format === 'json' ? '[{"id":0},' : '{"id":0}\n'),
-          Buffer.from('{"x y":1,"x_y":2}]').subarray(0, format === 'json' ? 18 : 17),
-        ],
-        tableColumns: ['id', 'x_y'],
-      };
+      const twoKeys = afterSample(format, [Buffer.from('{"x y":1,"x_y":2}')]);
       expect(await converted(twoKeys)).toEqual(await objectPath(twoKeys));
       expect(await converted(twoKeys)).toMatchObject({
         error: { code: 'importer.invalidKey', details: { record: 2 } },
       });
-    }
-  });
+    },
+  );
 });

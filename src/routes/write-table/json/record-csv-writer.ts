@@ -30,6 +30,8 @@ const PLUS = 0x2b;
 const MAX_FAST_DEPTH = 64;
 /** Keys remembered for the repeated-key check across the open nested objects. */
 const MAX_NESTED_KEYS = 512;
+/** A nested object with more keys takes the object path: the repeated-key check is quadratic. */
+const MAX_FAST_OBJECT_KEYS = 32;
 const HEX = '0123456789abcdef';
 
 /** Escapes JSON.stringify writes with a short form, by code point. */
@@ -438,7 +440,9 @@ class Writer implements RecordCsvWriter {
           return this.giveUp();
         }
       }
-      if (keyCount === MAX_NESTED_KEYS) return this.giveUp();
+      if (keyCount === MAX_NESTED_KEYS || keyCount - (keyBase[depth] as number) === MAX_FAST_OBJECT_KEYS) {
+        return this.giveUp();
+      }
       keyStart[keyCount] = start;
       keyLength[keyCount] = length;
       keyCount += 1;
