@@ -112,6 +112,45 @@ describe('POST /write-table with JSON and NDJSON bodies', () => {
     for (const [id, text] of rows) expect(text).toBe(`row ${id}`);
   });
 
+  it('records past the sample, over many chunks, land exact: big numbers, escapes, unicode, nested JSON, keys in any order', async () => {
+    const tableId = 'in.c-json.tricky';
+    const count = 900;
+    const name = (i: number) => `Příliš "${i}" \\ 🚀 中文\t/`;
+    // Keys in column order for most records, reversed or missing for some; numbers as written.
+    const records = Array.from({ length: count }, (_, i) => {
+      const members = [
+        `"id":${i}`,
+        `"big":9007199254740993${String(i).padStart(12, '0')}`,
+        `"amount":${i}.${i % 10}0`,
+        `"name":${JSON.stringify(name(i)).replace('P', '\\u0050')}`,
+        `"nested":{"n":[1.10,-0,"\\u00e9\\"x"],"k":null}`,
+        `"flag":${i % 2 === 0}`,
+        `"none":null`,
+      ];
+      if (i % 11 === 5) members.splice(1, 1);
+      if (i % 7 === 3) members.reverse();
+      return `{${members.join(',')}}`;
+    });
+    const body = `[${records.join(',\n')}]`;
+    expect(body.length).toBeGreaterThan(128 * 1024);
+    ok(await writeJson(service.url, service.token, body, { tableId }));
+    const [header, ...rows] = await service.previewRows(tableId);
+    expect(header).toEqual(['id', 'big', 'amount', 'name', 'nested', 'flag', 'none']);
+    expect(rows).toHaveLength(count);
+    for (const row of rows) {
+      const i = Number(row[0]);
+      expect(row).toEqual([
+        String(i),
+        i % 11 === 5 ? '' : `9007199254740993${String(i).padStart(12, '0')}`,
+        `${i}.${i % 10}0`,
+        name(i),
+        '{"n":[1.10,-0,"é\\"x"],"k":null}',
+        String(i % 2 === 0),
+        '',
+      ]);
+    }
+  });
+
   it('a key first seen after the sample fails cleanly: 400 naming it, no job, no table', async () => {
     const tableId = 'in.c-json.late';
     const jobsBefore = (await service.listJobs()).length;
