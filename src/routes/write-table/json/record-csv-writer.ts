@@ -5,15 +5,21 @@
 // deep nesting, invalid UTF-8, any syntax error): the caller then takes the object path, which decides.
 import { isUtf8 } from 'node:buffer';
 import type { JsonColumns } from './json-columns.js';
+import {
+  copyLiteral,
+  copyNumber,
+  copyString,
+  giveUp,
+  isDigit,
+  skipSpace,
+  type TokenCursor,
+} from './json-token-bytes.js';
 
-const TAB = 0x09;
 const LF = 0x0a;
-const CR = 0x0d;
 const SPACE = 0x20;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const MINUS = 0x2d;
-const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 const COLON = 0x3a;
@@ -22,9 +28,6 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
-const LOWER_E = 0x65;
-const UPPER_E = 0x45;
-const PLUS = 0x2b;
 
 /** Nested cells deeper than this take the object path (which allows 256 levels). */
 const MAX_FAST_DEPTH = 64;
@@ -32,10 +35,6 @@ const MAX_FAST_DEPTH = 64;
 const MAX_NESTED_KEYS = 512;
 /** A nested object with more keys takes the object path: the repeated-key check is quadratic. */
 const MAX_FAST_OBJECT_KEYS = 32;
-const HEX = '0123456789abcdef';
-
-/** Escapes JSON.stringify writes with a short form, by code point. */
-const SHORT_ESCAPE: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
 
 export interface RecordCsvWriter {
   /** Where the next line goes; the caller sets both and reads `pos` back after a success. */
@@ -59,7 +58,7 @@ export function createRecordCsvWriter(columns: JsonColumns): RecordCsvWriter {
   return new Writer(columns);
 }
 
-class Writer implements RecordCsvWriter {
+class Writer implements RecordCsvWriter, TokenCursor {
   out: Buffer = Buffer.alloc(0);
   pos = 0;
   line = 1;
@@ -74,7 +73,7 @@ class Writer implements RecordCsvWriter {
   private readonly keyColumns: number[] = [];
   private seq = 0;
   /** OR of every string byte of the record: bit 7 set means UTF-8 to validate. */
-  private high = 0;
+  high = 0;
   private scratch: Buffer = Buffer.alloc(0);
   /** Open nested containers: 1 = object, 2 = array; where each object's keys start in keyStart. */
   private readonly kinds = new Uint8Array(MAX_FAST_DEPTH + 1);
@@ -105,12 +104,12 @@ class Writer implements RecordCsvWriter {
     const width = this.width;
     let keys = 0;
     let inOrder = true;
-    let i = this.space(b, start + 1, limit);
+    let i = skipSpace(this, b, start + 1, limit);
     if (i >= limit) return -1;
     if (b[i] === CLOSE_BRACE) i += 1;
     else {
       for (;;) {
-        if (b[i] !== QUOTE) return this.giveUp();
+        if (b[i] !== QUOTE) return giveUp(this);
         const keyStart = i + 1;
         let escaped = false;
         for (i = keyStart; i < limit; i += 1) {
@@ -119,18 +118,18 @@ class Writer implements RecordCsvWriter {
           if (c === BACKSLASH) {
             escaped = true;
             i += 1;
-          } else if (c < SPACE) return this.giveUp();
+          } else if (c < SPACE) return giveUp(this);
           else this.high |= c;
         }
         if (i >= limit) return -1;
         const column = this.columnOf(b, keyStart, i, keys, escaped);
-        if (column < 0 || this.filled[column] === seq) return this.giveUp();
+        if (column < 0 || this.filled[column] === seq) return giveUp(this);
         this.filled[column] = seq;
         if (column !== keys) inOrder = false;
-        i = this.space(b, i + 1, limit);
+        i = skipSpace(this, b, i + 1, limit);
         if (i >= limit) return -1;
-        if (b[i] !== COLON) return this.giveUp();
-        i = this.space(b, i + 1, limit);
+        if (b[i] !== COLON) return giveUp(this);
+        i = skipSpace(this, b, i + 1, limit);
         if (i >= limit) return -1;
         if (keys > 0) this.out[this.pos++] = COMMA;
         this.cellStart[column] = this.pos;
@@ -138,35 +137,19 @@ class Writer implements RecordCsvWriter {
         if (i < 0) return -1;
         this.cellEnd[column] = this.pos;
         keys += 1;
-        i = this.space(b, i, limit);
+        i = skipSpace(this, b, i, limit);
         if (i >= limit) return -1;
         const next = b[i];
         i += 1;
         if (next === CLOSE_BRACE) break;
-        if (next !== COMMA) return this.giveUp();
-        i = this.space(b, i, limit);
+        if (next !== COMMA) return giveUp(this);
+        i = skipSpace(this, b, i, limit);
         if (i >= limit) return -1;
       }
     }
-    if ((this.high & 0x80) !== 0 && !isUtf8(b.subarray(start, i))) return this.giveUp();
+    if ((this.high & 0x80) !== 0 && !isUtf8(b.subarray(start, i))) return giveUp(this);
     if (!inOrder || keys !== width) this.reorder(lineStart, seq);
     this.out[this.pos++] = LF;
-    return i;
-  }
-
-  private giveUp(): number {
-    this.gaveUp = true;
-    return -1;
-  }
-
-  private space(b: Buffer, from: number, limit: number): number {
-    let i = from;
-    for (; i < limit; i += 1) {
-      const c = b[i];
-      if (c === SPACE || c === TAB || c === CR) continue;
-      if (c === LF) this.line += 1;
-      else break;
-    }
     return i;
   }
 
@@ -208,7 +191,7 @@ class Writer implements RecordCsvWriter {
     const o = this.out;
     if (c === QUOTE) {
       o[this.pos++] = QUOTE;
-      const i = this.string(b, from + 1, limit, false);
+      const i = copyString(this, b, from + 1, limit, false);
       if (i >= 0) o[this.pos++] = QUOTE;
       return i;
     }
@@ -220,13 +203,13 @@ class Writer implements RecordCsvWriter {
     }
     if (c === MINUS || (c >= ZERO && c <= NINE)) {
       o[this.pos++] = QUOTE;
-      const i = this.number(b, from, limit);
+      const i = copyNumber(this, b, from, limit);
       if (i >= 0) o[this.pos++] = QUOTE;
       return i;
     }
     if (c === 0x6e) {
       // null: an empty cell ("" when it is the only column: a blank line could be skipped).
-      const i = this.literal(b, from, limit, 'null');
+      const i = copyLiteral(this, b, from, limit, 'null');
       if (i >= 0 && this.width === 1) {
         o[this.pos++] = QUOTE;
         o[this.pos++] = QUOTE;
@@ -234,121 +217,10 @@ class Writer implements RecordCsvWriter {
       return i;
     }
     o[this.pos++] = QUOTE;
-    const i = c === 0x74 ? this.literal(b, from, limit, 'true') : this.literal(b, from, limit, 'false');
+    const i =
+      c === 0x74 ? copyLiteral(this, b, from, limit, 'true') : copyLiteral(this, b, from, limit, 'false');
     if (i >= 0) o[this.pos++] = QUOTE;
     return i;
-  }
-
-  /** true / false / null, copied (a nested null is written; a top-level null is the caller's). */
-  private literal(b: Buffer, from: number, limit: number, word: 'true' | 'false' | 'null'): number {
-    const end = from + word.length;
-    if (end > limit) return -1;
-    for (let k = 0; k < word.length; k += 1) {
-      if (b[from + k] !== word.charCodeAt(k)) return this.giveUp();
-    }
-    if (word !== 'null') for (let k = from; k < end; k += 1) this.out[this.pos++] = b[k] as number;
-    return end;
-  }
-
-  /** A number's text, validated and copied; returns the offset after it. */
-  private number(b: Buffer, from: number, limit: number): number {
-    let i = from;
-    if (b[i] === MINUS) i += 1;
-    if (i >= limit) return -1;
-    const first = b[i] as number;
-    if (first === ZERO) i += 1;
-    else if (first > ZERO && first <= NINE) i = digits(b, i + 1, limit);
-    else return this.giveUp();
-    if (i < limit && b[i] === DOT) {
-      i += 1;
-      if (i >= limit) return -1;
-      if (!isDigit(b[i] as number)) return this.giveUp();
-      i = digits(b, i + 1, limit);
-    }
-    if (i < limit && (b[i] === LOWER_E || b[i] === UPPER_E)) {
-      i += 1;
-      if (i < limit && (b[i] === PLUS || b[i] === MINUS)) i += 1;
-      if (i >= limit) return -1;
-      if (!isDigit(b[i] as number)) return this.giveUp();
-      i = digits(b, i + 1, limit);
-    }
-    if (i >= limit) return -1;
-    const o = this.out;
-    let p = this.pos;
-    for (let k = from; k < i; k += 1) o[p++] = b[k] as number;
-    this.pos = p;
-    return i;
-  }
-
-  /**
-   * A string's content from `from` (after its opening quote) to its closing quote, decoded as a
-   * top-level cell (`"` doubled) or, `nested`, as JSON.stringify writes it inside a cell (`"` → `""`).
-   */
-  private string(b: Buffer, from: number, limit: number, nested: boolean): number {
-    const o = this.out;
-    let p = this.pos;
-    let high = 0;
-    let i = from;
-    for (;;) {
-      let c = 0;
-      for (; i < limit; i += 1) {
-        c = b[i] as number;
-        if (c === QUOTE || c === BACKSLASH || c < SPACE) break;
-        high |= c;
-        o[p++] = c;
-      }
-      if (i >= limit) return -1;
-      if (c === QUOTE) break;
-      if (c < SPACE) return this.giveUp();
-      // An escape.
-      if (i + 1 >= limit) return -1;
-      const e = b[i + 1] as number;
-      let cp: number;
-      i += 2;
-      if (e === 0x75) {
-        if (i + 4 > limit) return -1;
-        cp = hex4(b, i);
-        if (cp < 0) return this.giveUp();
-        i += 4;
-        if (cp >= 0xd800 && cp <= 0xdfff) {
-          // Only a complete surrogate pair; a lone half is the object path's (U+FFFD or \udxxx).
-          if (cp >= 0xdc00) return this.giveUp();
-          if (i + 6 > limit) return -1;
-          const low = b[i] === BACKSLASH && b[i + 1] === 0x75 ? hex4(b, i + 2) : -1;
-          if (low < 0xdc00 || low > 0xdfff) return this.giveUp();
-          cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-          i += 6;
-        }
-      } else if (e === QUOTE || e === BACKSLASH || e === 0x2f) cp = e;
-      else if (e === 0x62) cp = 8;
-      else if (e === 0x66) cp = 12;
-      else if (e === 0x6e) cp = 10;
-      else if (e === 0x72) cp = 13;
-      else if (e === 0x74) cp = 9;
-      else return this.giveUp();
-      if (cp === QUOTE) {
-        if (nested) o[p++] = BACKSLASH;
-        o[p++] = QUOTE;
-        o[p++] = QUOTE;
-      } else if (nested && cp === BACKSLASH) {
-        o[p++] = BACKSLASH;
-        o[p++] = BACKSLASH;
-      } else if (nested && cp < SPACE) {
-        o[p++] = BACKSLASH;
-        const short = SHORT_ESCAPE[cp];
-        if (short !== undefined) o[p++] = short;
-        else {
-          o[p++] = 0x75;
-          o[p++] = ZERO;
-          o[p++] = ZERO;
-          o[p++] = HEX.charCodeAt(cp >> 4);
-          o[p++] = HEX.charCodeAt(cp & 15);
-        }
-      } else p = utf8(o, p, cp);
-    }
-    this.pos = p;
-    this.high |= high;
-    return i + 1;
   }
 
   /** An object or array cell as compact JSON with `"` doubled; returns the offset after it. */
@@ -363,12 +235,12 @@ class Writer implements RecordCsvWriter {
       const c = b[i] as number;
       let expectKey = false;
       if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        if (depth === MAX_FAST_DEPTH) return this.giveUp();
+        if (depth === MAX_FAST_DEPTH) return giveUp(this);
         depth += 1;
         kinds[depth] = c === OPEN_BRACE ? 1 : 2;
         keyBase[depth] = keyCount;
         o[this.pos++] = c;
-        i = this.space(b, i + 1, limit);
+        i = skipSpace(this, b, i + 1, limit);
         if (i >= limit) return -1;
         const close = c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
         if (b[i] === close) {
@@ -380,16 +252,16 @@ class Writer implements RecordCsvWriter {
       } else if (c === QUOTE) {
         o[this.pos++] = QUOTE;
         o[this.pos++] = QUOTE;
-        i = this.string(b, i + 1, limit, true);
+        i = copyString(this, b, i + 1, limit, true);
         if (i < 0) return -1;
         o[this.pos++] = QUOTE;
         o[this.pos++] = QUOTE;
       } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
-        i = this.number(b, i, limit);
+        i = copyNumber(this, b, i, limit);
         if (i < 0) return -1;
       } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
         const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null';
-        i = this.literal(b, i, limit, word);
+        i = copyLiteral(this, b, i, limit, word);
         if (i < 0) return -1;
         if (word === 'null') {
           o[this.pos++] = 0x6e;
@@ -397,17 +269,17 @@ class Writer implements RecordCsvWriter {
           o[this.pos++] = 0x6c;
           o[this.pos++] = 0x6c;
         }
-      } else return this.giveUp();
+      } else return giveUp(this);
       // After a value: close containers, or move to the next member.
       while (!expectKey) {
         if (depth === 0) return i;
-        i = this.space(b, i, limit);
+        i = skipSpace(this, b, i, limit);
         if (i >= limit) return -1;
         const next = b[i] as number;
         const kind = kinds[depth];
         if (next === COMMA) {
           o[this.pos++] = COMMA;
-          i = this.space(b, i + 1, limit);
+          i = skipSpace(this, b, i + 1, limit);
           if (i >= limit) return -1;
           if (kind === 1) expectKey = true;
           break;
@@ -419,40 +291,40 @@ class Writer implements RecordCsvWriter {
           depth -= 1;
           continue;
         }
-        return this.giveUp();
+        return giveUp(this);
       }
       if (!expectKey) continue;
       // A member's key, written as JSON.stringify writes it; compared as written: not integer-like
       // (JS would order it first), not repeated (JS would keep one, with the last value).
-      if (b[i] !== QUOTE) return this.giveUp();
+      if (b[i] !== QUOTE) return giveUp(this);
       o[this.pos++] = QUOTE;
       o[this.pos++] = QUOTE;
       const start = this.pos;
-      i = this.string(b, i + 1, limit, true);
+      i = copyString(this, b, i + 1, limit, true);
       if (i < 0) return -1;
       const length = this.pos - start;
       let allDigits = length > 0;
       for (let k = start; k < this.pos && allDigits; k += 1) allDigits = isDigit(o[k] as number);
-      if (allDigits) return this.giveUp();
+      if (allDigits) return giveUp(this);
       for (let k = keyBase[depth] as number; k < keyCount; k += 1) {
         const other = keyStart[k] as number;
         if (keyLength[k] === length && o.compare(o, other, other + length, start, this.pos) === 0) {
-          return this.giveUp();
+          return giveUp(this);
         }
       }
       if (keyCount === MAX_NESTED_KEYS || keyCount - (keyBase[depth] as number) === MAX_FAST_OBJECT_KEYS) {
-        return this.giveUp();
+        return giveUp(this);
       }
       keyStart[keyCount] = start;
       keyLength[keyCount] = length;
       keyCount += 1;
       o[this.pos++] = QUOTE;
       o[this.pos++] = QUOTE;
-      i = this.space(b, i, limit);
+      i = skipSpace(this, b, i, limit);
       if (i >= limit) return -1;
-      if (b[i] !== COLON) return this.giveUp();
+      if (b[i] !== COLON) return giveUp(this);
       o[this.pos++] = COLON;
-      i = this.space(b, i + 1, limit);
+      i = skipSpace(this, b, i + 1, limit);
       if (i >= limit) return -1;
     }
   }
@@ -479,49 +351,4 @@ class Writer implements RecordCsvWriter {
     }
     this.pos = p;
   }
-}
-
-function isDigit(c: number): boolean {
-  return c >= ZERO && c <= NINE;
-}
-
-function digits(b: Buffer, from: number, limit: number): number {
-  let i = from;
-  while (i < limit && isDigit(b[i] as number)) i += 1;
-  return i;
-}
-
-/** Four hex digits at `b[at]` as a number, or -1. */
-function hex4(b: Buffer, at: number): number {
-  let value = 0;
-  for (let k = at; k < at + 4; k += 1) {
-    const c = b[k] as number;
-    let digit: number;
-    if (c >= ZERO && c <= NINE) digit = c - ZERO;
-    else if (c >= 0x61 && c <= 0x66) digit = c - 0x57;
-    else if (c >= 0x41 && c <= 0x46) digit = c - 0x37;
-    else return -1;
-    value = (value << 4) | digit;
-  }
-  return value;
-}
-
-/** Writes code point `cp` (not a surrogate) as UTF-8 at `o[p]`; returns the new offset. */
-function utf8(o: Buffer, p: number, cp: number): number {
-  let at = p;
-  if (cp < 0x80) o[at++] = cp;
-  else if (cp < 0x800) {
-    o[at++] = 0xc0 | (cp >> 6);
-    o[at++] = 0x80 | (cp & 0x3f);
-  } else if (cp < 0x10000) {
-    o[at++] = 0xe0 | (cp >> 12);
-    o[at++] = 0x80 | ((cp >> 6) & 0x3f);
-    o[at++] = 0x80 | (cp & 0x3f);
-  } else {
-    o[at++] = 0xf0 | (cp >> 18);
-    o[at++] = 0x80 | ((cp >> 12) & 0x3f);
-    o[at++] = 0x80 | ((cp >> 6) & 0x3f);
-    o[at++] = 0x80 | (cp & 0x3f);
-  }
-  return at;
 }
