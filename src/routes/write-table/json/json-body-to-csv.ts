@@ -2,7 +2,9 @@
 // (the first records) goes the object path and fixes the columns; after it, each record is written
 // from its bytes by the record CSV writer while the scanner passes over it (one pass), and only
 // records it gives up on (or that span chunks) are cut by the scanner and parsed into objects.
+import { isUtf8 } from 'node:buffer';
 import { AppError, fileTooLarge, importerError } from '../../../errors.js';
+import { incompleteTail } from '../../../ingest/check-utf8.js';
 import type { JsonBodyFormat } from '../../../ingest/json-body-type.js';
 import type { JsonSampleLimits } from '../../../settings.js';
 import { csvLine } from './csv-line.js';
@@ -80,6 +82,11 @@ export function jsonBodyToCsv(source: AsyncIterable<Buffer>, options: JsonBodyTo
     writer = createRecordCsvWriter(columns);
   };
 
+  /** The chunk whose bytes from `checkedFrom` on were checked once for UTF-8, and the answer. */
+  let checkedChunk: Buffer | undefined;
+  let checkedFrom = 0;
+  let chunkIsUtf8 = false;
+
   /** The fast path: returns true when the writer wrote the record from `bytes[start]`. */
   const writeFast = (w: RecordCsvWriter, bytes: Buffer, start: number, limit: number, line: number) => {
     out.reserve(w.lineBound(limit - start));
@@ -95,6 +102,14 @@ export function jsonBodyToCsv(source: AsyncIterable<Buffer>, options: JsonBodyTo
     fastLine: 1,
     tryRecord(chunk, start, line) {
       if (writer === undefined) return -1;
+      if (chunk !== checkedChunk || start < checkedFrom) {
+        // One check for the rest of the chunk instead of one per record (a record ends in ASCII `}`,
+        // so a character cut at the chunk's end belongs to no record the writer finishes here).
+        checkedChunk = chunk;
+        checkedFrom = start;
+        chunkIsUtf8 = isUtf8(chunk.subarray(start, chunk.length - incompleteTail(chunk)));
+      }
+      writer.checkUtf8 = !chunkIsUtf8;
       const end = writeFast(writer, chunk, start, Math.min(chunk.length, start + FAST_RECORD_BYTES), line);
       if (end < 0) {
         gaveUp = writer.gaveUp;
@@ -111,6 +126,7 @@ export function jsonBodyToCsv(source: AsyncIterable<Buffer>, options: JsonBodyTo
       gaveUp = false;
       if (item.bytes.length > maxRecordBytes) throw recordTooLarge(records, item.line, maxRecordBytes);
       if (writer !== undefined && !skipFast) {
+        writer.checkUtf8 = true;
         if (writeFast(writer, item.bytes, 0, item.bytes.length, item.startLine) >= 0) return;
       }
       const record = { value: parseRecord(item, records), number: records, line: item.line };

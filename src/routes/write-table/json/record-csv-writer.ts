@@ -47,6 +47,8 @@ export interface RecordCsvWriter {
    * {@link lineBound} of the bytes read.
    */
   write(bytes: Buffer, start: number, limit: number, line: number): number;
+  /** False when the caller has checked that the bytes are valid UTF-8 (true: the writer checks). */
+  checkUtf8: boolean;
   /** After a success: the line on which the record ended. */
   readonly line: number;
   readonly gaveUp: boolean;
@@ -63,6 +65,7 @@ class Writer implements RecordCsvWriter, TokenCursor {
   pos = 0;
   line = 1;
   gaveUp = false;
+  checkUtf8 = true;
   private readonly width: number;
   /** Record sequence number that last filled each column. */
   private readonly filled: Int32Array;
@@ -147,7 +150,7 @@ class Writer implements RecordCsvWriter, TokenCursor {
         if (i >= limit) return -1;
       }
     }
-    if ((this.high & 0x80) !== 0 && !isUtf8(b.subarray(start, i))) return giveUp(this);
+    if (this.checkUtf8 && (this.high & 0x80) !== 0 && !isUtf8(b.subarray(start, i))) return giveUp(this);
     if (!inOrder || keys !== width) this.reorder(lineStart, seq);
     this.out[this.pos++] = LF;
     return i;
