@@ -77,6 +77,7 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
           () => readCpuSeconds(service.pid),
           log,
         );
+        windows.push(...results.json.runs);
       }
       if (phases.has('small')) {
         log(`small CSV: ${options.smallRequests} sequential requests`);

@@ -3,7 +3,7 @@
 // and up to 1000 rows are read back and compared value by value (big integers, decimals, unicode).
 import { Readable } from 'node:stream';
 import type { ServiceProcess } from '../service-process.js';
-import { MIB } from '../stats.js';
+import { MIB, monotonicUs } from '../stats.js';
 import { jobIdOf, type StorageTarget, tableRowsCount, waitForJob } from '../storage-calls.js';
 import { sendJsonBody } from '../write-table-request.js';
 
@@ -16,6 +16,8 @@ export interface JsonThroughputResult {
   importerCpuSecondsPerMB: number;
   /** Rows read back and compared exactly (per format). */
   rowsVerified: number;
+  /** The timed requests, for --cpu-prof (profile-summary.ts splits samples by them). */
+  runs: Array<{ kind: 'json-ndjson' | 'json-array'; startUs: number; endUs: number }>;
 }
 
 const TABLE_ID = 'in.c-bench.json';
@@ -84,6 +86,7 @@ export async function measureJsonThroughput(
     const parts = () => (format === 'ndjson' ? ndjsonLines(records) : arrayBody(records));
     const bytes = bodyBytes(parts());
     const cpuBefore = readCpu();
+    const startUs = monotonicUs();
     const response = await sendJsonBody({
       url: service.url,
       token: service.token,
@@ -92,6 +95,7 @@ export async function measureJsonThroughput(
       data: Readable.from(parts()),
       dataBytes: bytes,
     });
+    const endUs = monotonicUs();
     const cpu = readCpu() - cpuBefore;
     if (response.status !== 202 && response.status !== 200) {
       throw new Error(
@@ -107,7 +111,7 @@ export async function measureJsonThroughput(
     log(
       `  ${format.padEnd(6)} ${(bytes / MIB).toFixed(1)} MiB, ${records} records: ${(response.ms / 1000).toFixed(2)} s = ${MBps.toFixed(1)} MB/s, importer CPU ${cpu.toFixed(2)} s; ${verified} rows read back exact`,
     );
-    return { bytes, MBps, cpuPerMB: cpu / (bytes / 1e6), verified };
+    return { bytes, MBps, cpuPerMB: cpu / (bytes / 1e6), verified, startUs, endUs };
   };
   // A small warm-up of each format: the first run pays for compiling the parser.
   await runSmall(service);
@@ -120,6 +124,10 @@ export async function measureJsonThroughput(
     jsonArrayMBps: array.MBps,
     importerCpuSecondsPerMB: (ndjson.cpuPerMB + array.cpuPerMB) / 2,
     rowsVerified: Math.min(ndjson.verified, array.verified),
+    runs: [
+      { kind: 'json-ndjson', startUs: ndjson.startUs, endUs: ndjson.endUs },
+      { kind: 'json-array', startUs: array.startUs, endUs: array.endUs },
+    ],
   };
 }
 
