@@ -64,7 +64,7 @@ async function runJobThenCrash(
             origin: 'http://127.0.0.1',
           })
         : tableJobs.importIntoTable({ tableId: targetTableId, fileId, load: { ...load, incremental: true } });
-    await work(job);
+    await work(job, Promise.resolve());
     // The crash: DuckDB committed, the job's success never reached metadata.json.
     return job.id;
   } finally {

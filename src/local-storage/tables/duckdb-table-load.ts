@@ -163,20 +163,29 @@ export async function readTableStats(
   return { rowsCount: Number(rowsCount ?? 0), dataSizeBytes };
 }
 
-/** The table's columns in table order without `_timestamp`; undefined when there is no such table. */
+/**
+ * The table's columns in table order without `_timestamp`; undefined when there is no such table.
+ * An empty read of the table itself (~0.2 ms), not a filter over `duckdb_columns()`, which lists
+ * every column of every table first (1–2 ms on each job, growing with the tables). The name is
+ * unqualified: the one temp table the stand-in creates is `load_rows`, which no Storage table id
+ * (they contain dots) can name.
+ */
 export async function readTableColumns(
   connection: DuckDBConnection,
   table: string,
 ): Promise<string[] | undefined> {
-  const reader = await connection.runAndReadAll(
-    `SELECT column_name FROM duckdb_columns()
-     WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1
-     ORDER BY column_index`,
-    [table],
-  );
-  const names = reader.getRows().map(([name]) => String(name));
-  return names.length === 0 ? undefined : names.filter((name) => name !== TIMESTAMP_COLUMN);
+  let names: string[];
+  try {
+    names = (await connection.runAndReadAll(`SELECT * FROM ${quoteIdentifier(table)} LIMIT 0`)).columnNames();
+  } catch (error) {
+    if (error instanceof Error && MISSING_TABLE.test(error.message)) return undefined;
+    throw error;
+  }
+  return names.filter((name) => name !== TIMESTAMP_COLUMN);
 }
+
+/** DuckDB's answer for a table (or a view) that does not exist. */
+const MISSING_TABLE = /^Catalog Error: Table with name .* does not exist/;
 
 /** The file's rows as table columns; with a primary key, the last row of each key in file order. */
 function selectRows(rows: LoadRows, primaryKey: readonly string[]): string {
