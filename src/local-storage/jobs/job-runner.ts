@@ -10,6 +10,12 @@ import { createExceptionId, formatStorageTime } from '../protocol/storage-respon
 export interface JobOutcome {
   results: Record<string, unknown>;
   tableId: string | null;
+  /**
+   * The outcome was committed together with the job's data (tables/job-outcomes.ts), so start-up
+   * recovery rebuilds this success after a crash: its metadata save is deferred (saveSoon), which
+   * takes an fsync off every import.
+   */
+  committedWithData?: boolean;
 }
 
 /**
@@ -48,10 +54,11 @@ export function createJobRunner(deps: {
   const chains = new Map<string, Promise<void>>();
   let closing = false;
 
-  const finish = async (job: JobRecord) => {
+  const finish = async (job: JobRecord, recoverable: boolean) => {
     job.endTime = formatStorageTime(now());
     pruneFinishedJobs(deps.metadata, MAX_RETAINED_FINISHED_JOBS);
-    await deps.metadata.save();
+    if (recoverable) deps.metadata.saveSoon();
+    else await deps.metadata.save();
   };
 
   const run = async (job: JobRecord, work: JobWork, accepted: Promise<void>) => {
@@ -60,10 +67,12 @@ export function createJobRunner(deps: {
     // way (interrupted), so the save would only add an fsync to every job's latency.
     job.status = 'processing';
     job.startTime = formatStorageTime(now());
+    let recoverable = false;
     try {
       const outcome = await work(job, accepted);
       job.results = outcome.results;
       job.tableId = outcome.tableId;
+      recoverable = outcome.committedWithData === true;
       job.status = 'success';
     } catch (err) {
       job.status = 'error';
@@ -81,7 +90,7 @@ export function createJobRunner(deps: {
         job.results = null;
       }
     }
-    await finish(job);
+    await finish(job, recoverable);
   };
 
   return {

@@ -81,7 +81,10 @@ export function createTableJobs(deps: TableJobsDeps): TableJobs {
       return withSourceFile(job, request.fileId, async (source) => {
         const marker = { jobId: job.id, context: { origin: request.origin }, accepted };
         const created = await tableStore.createTable(tableId, source, request.load, marker);
-        return applyCreatedTable(metadata, tableId, request.origin, created, deps.now());
+        return {
+          ...applyCreatedTable(metadata, tableId, request.origin, created, deps.now()),
+          committedWithData: true,
+        };
       });
     },
 
@@ -91,7 +94,7 @@ export function createTableJobs(deps: TableJobsDeps): TableJobs {
         const current = { columns: [...table.columns], primaryKey: [...table.primaryKey] };
         const marker = { jobId: job.id, context: {}, accepted };
         const imported = await tableStore.importIntoTable(table.id, current, source, request.load, marker);
-        return applyImport(table, imported, deps.now());
+        return { ...applyImport(table, imported, deps.now()), committedWithData: true };
       });
     },
   };

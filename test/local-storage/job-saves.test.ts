@@ -1,7 +1,9 @@
-// A table job starts while its acceptance is being saved (a small import is done ~2 ms sooner),
-// but its rows are committed only once that save is durable: when the save fails, nothing of the
-// job's load remains (a crash there must never leave rows from a job metadata does not know).
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+// The metadata saves of a table job. It starts while its acceptance is being saved (a small import
+// is done ~2 ms sooner), but its rows are committed only once that save is durable: when the save
+// fails, nothing of the job's load remains (a crash there must never leave rows from a job metadata
+// does not know). Its success is committed with its rows, so it takes no save of its own (the next
+// save carries it); a failure is saved at once.
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +19,7 @@ const TIME = '2026-12-02 07:00:00';
 let dir: string;
 let tableStore: TableStore;
 let metadata: MetadataStore;
+let real: MetadataStore;
 /** The next metadata save waits for this one (the job's acceptance); later saves go through. */
 let heldSave: { promise: Promise<void>; resolve(): void; reject(err: Error): void } | undefined;
 let downloaded: Promise<void>;
@@ -25,12 +28,13 @@ let markDownloaded: () => void;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'job-early-start-'));
   tableStore = await openTableStore({ dbPath: ':memory:' });
-  const real = await openMetadataStore({ dataDir: dir });
+  real = await openMetadataStore({ dataDir: dir });
   metadata = {
     state: real.state,
     nextFileId: () => real.nextFileId(),
     nextJobId: () => real.nextJobId(),
     saveOnClose: () => real.saveOnClose(),
+    saveSoon: () => real.saveSoon(),
     save() {
       const held = heldSave;
       heldSave = undefined;
@@ -102,16 +106,20 @@ function held() {
   return { promise, resolve, reject };
 }
 
-/** Submits a full load of file 7 with the acceptance save held; resolves once the work downloaded it. */
-async function submitImport() {
+/**
+ * Submits a full load of file 7 with the acceptance save held; resolves once the work asked for the
+ * file (with `uploaded` false, file 7 has no object: the job fails).
+ */
+async function submitImport(uploaded = true) {
   const runner = createJobRunner({ metadata });
   const tableJobs = createTableJobs({
     metadata,
     tableStore,
     fileStorage: {
       async downloadObject(key, destination) {
-        await copyFile(join(dir, key), destination);
         markDownloaded();
+        if (!uploaded) return undefined;
+        await copyFile(join(dir, key), destination);
         return { sizeBytes: 21 };
       },
     },
@@ -167,5 +175,36 @@ describe('a table job started before its acceptance is saved', () => {
     await runner.close();
     expect(job.status).toBe('error');
     expect(await rows()).toEqual([['1', 'old']]);
+  });
+});
+
+/** The job's status in metadata.json: what a crash at this moment would leave. */
+async function statusOnDisk(jobId: number): Promise<string | undefined> {
+  const saved = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as {
+    jobs: Record<string, { status: string }>;
+  };
+  return saved.jobs[String(jobId)]?.status;
+}
+
+describe('the save of a finished table job', () => {
+  it('is deferred for a success (its outcome is committed with the rows): the next save carries it', async () => {
+    const { runner, job, save, submitted } = await submitImport();
+    save.resolve();
+    await submitted;
+    await runner.close();
+    expect(job.status).toBe('success');
+    // No fsync of its own: on disk it is still the accepted job (start-up recovery finishes it).
+    expect(['waiting', 'processing']).toContain(await statusOnDisk(job.id));
+    await real.save();
+    expect(await statusOnDisk(job.id)).toBe('success');
+  });
+
+  it('is done at once for a failure', async () => {
+    const { runner, job, save, submitted } = await submitImport(false);
+    save.resolve();
+    await submitted;
+    await runner.close();
+    expect(job.error?.code).toBe('storage.fileNotUploaded');
+    expect(await statusOnDisk(job.id)).toBe('error');
   });
 });
