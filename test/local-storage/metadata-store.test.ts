@@ -57,6 +57,9 @@ describe('metadata store', () => {
     const id = store.nextJobId();
     store.saveSoon();
     expect(await onDisk()).toBe(0);
-    await vi.waitFor(async () => expect(await onDisk()).toBe(id), { timeout: SAVE_SOON_MS * 5, interval: 50 });
+    await vi.waitFor(async () => expect(await onDisk()).toBe(id), {
+      timeout: SAVE_SOON_MS * 5,
+      interval: 50,
+    });
   });
 });
