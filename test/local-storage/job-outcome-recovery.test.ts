@@ -64,7 +64,7 @@ async function runJobThenCrash(
             origin: 'http://127.0.0.1',
           })
         : tableJobs.importIntoTable({ tableId: targetTableId, fileId, load: { ...load, incremental: true } });
-    await work(job, Promise.resolve());
+    await work(job);
     // The crash: DuckDB committed, the job's success never reached metadata.json.
     return job.id;
   } finally {

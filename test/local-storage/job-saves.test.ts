@@ -1,8 +1,6 @@
-// The metadata saves of a table job. It starts while its acceptance is being saved (a small import
-// is done ~2 ms sooner), but its rows are committed only once that save is durable: when the save
-// fails, nothing of the job's load remains (a crash there must never leave rows from a job metadata
-// does not know). Its success is committed with its rows, so it takes no save of its own (the next
-// save carries it); a failure is saved at once.
+// The metadata save of a finished table job: its success is committed with its rows (start-up
+// recovery rebuilds it after a crash), so it takes no fsync of its own and the next save carries
+// it; a failure is saved at once.
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,34 +11,17 @@ import { type MetadataStore, openMetadataStore } from '../../src/local-storage/m
 import { openTableStore, type TableStore } from '../../src/local-storage/tables/table-store.js';
 import { defaultLoadOptions } from './table-store-fixture.js';
 
-const TABLE_ID = 'in.c-early.events';
+const TABLE_ID = 'in.c-saves.events';
 const TIME = '2026-12-02 07:00:00';
 
 let dir: string;
 let tableStore: TableStore;
 let metadata: MetadataStore;
-let real: MetadataStore;
-/** The next metadata save waits for this one (the job's acceptance); later saves go through. */
-let heldSave: { promise: Promise<void>; resolve(): void; reject(err: Error): void } | undefined;
-let downloaded: Promise<void>;
-let markDownloaded: () => void;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'job-early-start-'));
+  dir = await mkdtemp(join(tmpdir(), 'job-saves-'));
   tableStore = await openTableStore({ dbPath: ':memory:' });
-  real = await openMetadataStore({ dataDir: dir });
-  metadata = {
-    state: real.state,
-    nextFileId: () => real.nextFileId(),
-    nextJobId: () => real.nextJobId(),
-    saveOnClose: () => real.saveOnClose(),
-    saveSoon: () => real.saveSoon(),
-    save() {
-      const held = heldSave;
-      heldSave = undefined;
-      return held ? held.promise.then(() => real.save()) : real.save();
-    },
-  };
+  metadata = await openMetadataStore({ dataDir: dir });
   const first = join(dir, 'first.csv');
   await writeFile(first, 'id,name\n1,old\n');
   await tableStore.createTable(
@@ -48,17 +29,17 @@ beforeEach(async () => {
     { path: first, gzip: false },
     { ...defaultLoadOptions, primaryKey: [] },
   );
-  metadata.state.buckets['in.c-early'] = {
-    id: 'in.c-early',
-    name: 'c-early',
-    displayName: 'early',
+  metadata.state.buckets['in.c-saves'] = {
+    id: 'in.c-saves',
+    name: 'c-saves',
+    displayName: 'saves',
     stage: 'in',
     description: '',
     created: TIME,
   };
   metadata.state.tables[TABLE_ID] = {
     id: TABLE_ID,
-    bucketId: 'in.c-early',
+    bucketId: 'in.c-saves',
     name: 'events',
     columns: ['id', 'name'],
     primaryKey: [],
@@ -86,9 +67,6 @@ beforeEach(async () => {
     creatorToken: { id: '1', description: 'test' },
   };
   await writeFile(join(dir, 'new.csv'), 'id,name\n2,new\n3,new\n');
-  downloaded = new Promise((resolve) => {
-    markDownloaded = resolve;
-  });
 });
 
 afterEach(async () => {
@@ -96,28 +74,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function held() {
-  let resolve!: () => void;
-  let reject!: (err: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/**
- * Submits a full load of file 7 with the acceptance save held; resolves once the work asked for the
- * file (with `uploaded` false, file 7 has no object: the job fails).
- */
-async function submitImport(uploaded = true) {
+/** Runs a full load of file 7 to its end (with `uploaded` false, file 7 has no object: the job fails). */
+async function runImport(uploaded = true) {
   const runner = createJobRunner({ metadata });
   const tableJobs = createTableJobs({
     metadata,
     tableStore,
     fileStorage: {
       async downloadObject(key, destination) {
-        markDownloaded();
         if (!uploaded) return undefined;
         await copyFile(join(dir, key), destination);
         return { sizeBytes: 21 };
@@ -136,47 +100,20 @@ async function submitImport(uploaded = true) {
     creatorToken: { id: '1', description: 'test' },
     now: new Date(),
   });
-  const save = held();
-  heldSave = save;
-  const submitted = runner.submit(
+  await runner.submit(
     job,
     tableJobs.importIntoTable({
       tableId: TABLE_ID,
       fileId: 7,
       load: { ...defaultLoadOptions, incremental: false },
     }),
-    { startBeforeSaved: true },
   );
-  submitted.catch(() => undefined);
-  // The work runs while the save is still held (with the old order this never resolves).
-  await downloaded;
-  return { runner, job, save, submitted };
+  // Waits for the running job.
+  await runner.close();
+  return job;
 }
 
 const rows = async () => (await tableStore.preview(TABLE_ID, { limit: 100 })).rows;
-
-describe('a table job started before its acceptance is saved', () => {
-  it('commits its rows once the save is durable', async () => {
-    const { runner, job, save, submitted } = await submitImport();
-    save.resolve();
-    await submitted;
-    await runner.close();
-    expect(job.status, JSON.stringify(job.error)).toBe('success');
-    expect(await rows()).toEqual([
-      ['2', 'new'],
-      ['3', 'new'],
-    ]);
-  });
-
-  it('commits nothing when the save fails: the table keeps its rows and the job is an error', async () => {
-    const { runner, job, save, submitted } = await submitImport();
-    save.reject(new Error('disk full'));
-    await expect(submitted).rejects.toThrow('disk full');
-    await runner.close();
-    expect(job.status).toBe('error');
-    expect(await rows()).toEqual([['1', 'old']]);
-  });
-});
 
 /** The job's status in metadata.json: what a crash at this moment would leave. */
 async function statusOnDisk(jobId: number): Promise<string | undefined> {
@@ -188,22 +125,20 @@ async function statusOnDisk(jobId: number): Promise<string | undefined> {
 
 describe('the save of a finished table job', () => {
   it('is deferred for a success (its outcome is committed with the rows): the next save carries it', async () => {
-    const { runner, job, save, submitted } = await submitImport();
-    save.resolve();
-    await submitted;
-    await runner.close();
-    expect(job.status).toBe('success');
+    const job = await runImport();
+    expect(job.status, JSON.stringify(job.error)).toBe('success');
+    expect(await rows()).toEqual([
+      ['2', 'new'],
+      ['3', 'new'],
+    ]);
     // No fsync of its own: on disk it is still the accepted job (start-up recovery finishes it).
     expect(['waiting', 'processing']).toContain(await statusOnDisk(job.id));
-    await real.save();
+    await metadata.save();
     expect(await statusOnDisk(job.id)).toBe('success');
   });
 
   it('is done at once for a failure', async () => {
-    const { runner, job, save, submitted } = await submitImport(false);
-    save.resolve();
-    await submitted;
-    await runner.close();
+    const job = await runImport(false);
     expect(job.error?.code).toBe('storage.fileNotUploaded');
     expect(await statusOnDisk(job.id)).toBe('error');
   });

@@ -31,16 +31,12 @@ export async function startFaultLayer(
     s3Endpoint: proxy.url,
     wrapApi: (api) => withStorageFaults(api, injector, options.logger),
     wrapJobs: (jobs) => ({
-      submit: (job, work, options) =>
-        jobs.submit(
-          job,
-          async (running, accepted) => {
-            const { latencyMs } = injector.decide('job-run');
-            if (latencyMs > 0) await sleep(latencyMs);
-            return work(running, accepted);
-          },
-          options,
-        ),
+      submit: (job, work) =>
+        jobs.submit(job, async (running) => {
+          const { latencyMs } = injector.decide('job-run');
+          if (latencyMs > 0) await sleep(latencyMs);
+          return work(running);
+        }),
       close: () => jobs.close(),
     }),
     close: () => proxy.close(),

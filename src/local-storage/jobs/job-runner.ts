@@ -1,7 +1,7 @@
 // Storage jobs of the local stand-in: `waiting → processing → success|error`, one job at a time
 // per target table, any number of tables at once, each job persisted when accepted and when it
-// ends. It runs whatever work it is given (a work may start while its acceptance is being saved,
-// if it commits nothing before that); what a tableCreate or tableImport does lives in table-jobs.ts.
+// ends (a success committed with its data is saved with the next save). It runs whatever work it
+// is given; what a tableCreate or tableImport does lives in table-jobs.ts.
 import type { Logger } from '../../logger.js';
 import type { JobRecord, MetadataStore } from '../metadata/metadata-store.js';
 import { StorageError } from '../protocol/storage-error.js';
@@ -18,25 +18,12 @@ export interface JobOutcome {
   committedWithData?: boolean;
 }
 
-/**
- * May set `job.metrics`; throws StorageError for user-facing failures. `accepted` settles once the
- * job's record is durable (it rejects when that save failed).
- */
-export type JobWork = (job: JobRecord, accepted: Promise<void>) => Promise<JobOutcome>;
-
-export interface SubmitOptions {
-  /**
-   * The work starts while the job's acceptance is being saved (when no earlier job on its table
-   * runs), not after: it must make nothing durable before `accepted` resolved (table loads hold
-   * their DuckDB COMMIT for it), so a crash never leaves data from a job that metadata never knew.
-   * Saves a small job the save's fsync (~2 ms). Default false: the work starts once saved.
-   */
-  startBeforeSaved?: boolean;
-}
+/** May set `job.metrics`; throws StorageError for user-facing failures. */
+export type JobWork = (job: JobRecord) => Promise<JobOutcome>;
 
 export interface JobRunner {
   /** Persists the job (status `waiting`) and queues it behind earlier jobs on the same table. */
-  submit(job: JobRecord, work: JobWork, options?: SubmitOptions): Promise<void>;
+  submit(job: JobRecord, work: JobWork): Promise<void>;
   /** Waits for running jobs; jobs that have not started are marked interrupted. */
   close(): Promise<void>;
 }
@@ -61,7 +48,7 @@ export function createJobRunner(deps: {
     else await deps.metadata.save();
   };
 
-  const run = async (job: JobRecord, work: JobWork, accepted: Promise<void>) => {
+  const run = async (job: JobRecord, work: JobWork) => {
     if (closing) return;
     // Not persisted on its own: after a crash a `waiting` and a `processing` job recover the same
     // way (interrupted), so the save would only add an fsync to every job's latency.
@@ -69,7 +56,7 @@ export function createJobRunner(deps: {
     job.startTime = formatStorageTime(now());
     let recoverable = false;
     try {
-      const outcome = await work(job, accepted);
+      const outcome = await work(job);
       job.results = outcome.results;
       job.tableId = outcome.tableId;
       recoverable = outcome.committedWithData === true;
@@ -94,15 +81,14 @@ export function createJobRunner(deps: {
   };
 
   return {
-    async submit(job, work, options = {}) {
+    async submit(job, work) {
       if (closing) throw new StorageError(503, 'storage.maintenance', 'The local Storage is shutting down.');
       deps.metadata.state.jobs[String(job.id)] = job;
-      const accepted = deps.metadata.save();
-      if (!options.startBeforeSaved) await accepted;
+      await deps.metadata.save();
       const key = job.targetTableId;
       const previous = chains.get(key) ?? Promise.resolve();
       const next = previous
-        .then(() => run(job, work, accepted))
+        .then(() => run(job, work))
         .catch((err: unknown) =>
           deps.logger?.error({ err, jobId: job.id }, 'local storage job bookkeeping failed'),
         );
@@ -110,9 +96,6 @@ export function createJobRunner(deps: {
       void next.then(() => {
         if (chains.get(key) === next) chains.delete(key);
       });
-      // Answered once durable, whenever the work started (a failed save fails the request; an
-      // early work then ends as an error job without committing anything).
-      await accepted;
     },
     async close() {
       closing = true;

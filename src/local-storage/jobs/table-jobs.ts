@@ -1,7 +1,7 @@
 // The work behind tableCreate and tableImport jobs: fetch the Storage file from the embedded S3
-// into a temp file, hand it to the table store (which owns the CSV rules; its COMMIT waits until
-// the job's acceptance is durable) and record the outcome in metadata. Validation of request
-// parameters happens earlier, in the routes; queueing in job-runner.ts.
+// into a temp file, hand it to the table store (which owns the CSV rules and commits the job's
+// outcome with its rows) and record the outcome in metadata. Validation of request parameters
+// happens earlier, in the routes; queueing in job-runner.ts.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -74,12 +74,12 @@ export function createTableJobs(deps: TableJobsDeps): TableJobs {
   };
 
   return {
-    createTable: (request) => async (job, accepted) => {
+    createTable: (request) => async (job) => {
       const tableId = `${request.bucketId}.${request.tableName}`;
       findBucket(metadata.state, request.bucketId);
       if (metadata.state.tables[tableId]) throw tableAlreadyExists(request.tableName);
       return withSourceFile(job, request.fileId, async (source) => {
-        const marker = { jobId: job.id, context: { origin: request.origin }, accepted };
+        const marker = { jobId: job.id, context: { origin: request.origin } };
         const created = await tableStore.createTable(tableId, source, request.load, marker);
         return {
           ...applyCreatedTable(metadata, tableId, request.origin, created, deps.now()),
@@ -88,11 +88,11 @@ export function createTableJobs(deps: TableJobsDeps): TableJobs {
       });
     },
 
-    importIntoTable: (request) => async (job, accepted) => {
+    importIntoTable: (request) => async (job) => {
       const table = findTable(metadata.state, request.tableId);
       return withSourceFile(job, request.fileId, async (source) => {
         const current = { columns: [...table.columns], primaryKey: [...table.primaryKey] };
-        const marker = { jobId: job.id, context: {}, accepted };
+        const marker = { jobId: job.id, context: {} };
         const imported = await tableStore.importIntoTable(table.id, current, source, request.load, marker);
         return { ...applyImport(table, imported, deps.now()), committedWithData: true };
       });

@@ -12,11 +12,6 @@ export interface JobCommitMarker {
   jobId: number;
   /** Whatever the job needs to rebuild its answer (e.g. the request origin). */
   context: Record<string, unknown>;
-  /**
-   * Settles once the job's own record is durable: the load's COMMIT waits for it (and rolls back
-   * when it rejects), so committed rows always belong to a job that metadata knows.
-   */
-  accepted?: Promise<void>;
 }
 
 export interface CommittedJobOutcome {
@@ -35,13 +30,12 @@ export async function ensureJobOutcomesTable(connection: DuckDBConnection): Prom
   );
 }
 
-/** Inside the load's transaction, just before COMMIT (after the job's record is durable). */
+/** Inside the load's transaction, just before COMMIT. */
 export async function recordJobOutcome(
   connection: DuckDBConnection,
   marker: JobCommitMarker,
   result: Record<string, unknown>,
 ): Promise<void> {
-  await marker.accepted;
   const outcome: CommittedJobOutcome = {
     jobId: marker.jobId,
     context: marker.context,

@@ -40,8 +40,6 @@ export function registerTableImportRoutes(app: Hono<StorageEnv>, deps: StorageDe
     await deps.jobs.submit(
       job,
       deps.tableJobs.importIntoTable({ tableId: table.id, fileId, load: { ...load, incremental } }),
-      // A small import is done ~2 ms sooner; its COMMIT still waits for this save (table-jobs.ts).
-      { startBeforeSaved: true },
     );
     return sendJson(accepted, 202);
   });

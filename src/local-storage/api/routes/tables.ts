@@ -63,8 +63,6 @@ export function registerTableRoutes(app: Hono<StorageEnv>, deps: StorageDeps): v
         load: { ...load, primaryKey },
         origin,
       }),
-      // Its COMMIT still waits for the save of the job's acceptance (table-jobs.ts).
-      { startBeforeSaved: true },
     );
     return sendJson(accepted, 202);
   });
