@@ -1,7 +1,8 @@
 // `npx tsx bench/small-csv-trace.ts [--requests=N] [--runtime=dist|tsx]`: where a 10-row CSV's
 // milliseconds go. The importer (remote mode) reaches the stand-in and its S3 through two
 // pass-through proxies in this process that stamp every call; the median timeline of N requests
-// (the same ones `--only=small` sends) is printed, each call as start → end, ms after the request.
+// (the same ones `--only=small` sends) is printed, each call as start → end, ms after the request,
+// with the CPU milliseconds per request of the importer and of the stand-in's process.
 import {
   Agent,
   createServer,
@@ -12,6 +13,7 @@ import {
 } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { CSV_HEADER, csvBuffer } from './generate-csv.js';
+import { readCpuSeconds } from './proc-stats.js';
 import { startService } from './service-process.js';
 import { median, round } from './stats.js';
 import { sendWriteTable } from './write-table-request.js';
@@ -91,7 +93,9 @@ s3Target = service.s3Endpoint;
 
 const data = await csvBuffer({ totalBytes: CSV_HEADER.length + 10 * 40, rowBytes: 40 });
 const timelines: { totalMs: number; calls: Call[]; timings: Record<string, number> }[] = [];
+let cpuMs = { importer: Number.NaN, standIn: Number.NaN };
 try {
+  let cpuAtStart = { importer: 0, standIn: 0 };
   for (let i = 0; i < REQUESTS + 5; i++) {
     calls = [];
     requestStart = performance.now();
@@ -104,6 +108,8 @@ try {
       encoding: 'multipart',
     });
     if (answer.status !== 200) throw new Error(`answer ${answer.status}: ${JSON.stringify(answer.body)}`);
+    if (i === 4)
+      cpuAtStart = { importer: readCpuSeconds(service.pid), standIn: readCpuSeconds(service.storagePid) };
     // Proxies record a call when its answer was piped: wait for the last one.
     await new Promise((resolve) => setImmediate(resolve));
     if (i >= 5) {
@@ -114,6 +120,10 @@ try {
       });
     }
   }
+  cpuMs = {
+    importer: ((readCpuSeconds(service.pid) - cpuAtStart.importer) * 1000) / REQUESTS,
+    standIn: ((readCpuSeconds(service.storagePid) - cpuAtStart.standIn) * 1000) / REQUESTS,
+  };
 } finally {
   await service.stop();
   storageProxy.server.close();
@@ -145,6 +155,9 @@ for (const [name, row] of ordered) {
   );
 }
 console.log(`end to end: p50 ${round(median(timelines.map((t) => t.totalMs)))} ms`);
+console.log(
+  `CPU per request: importer ${round(cpuMs.importer)} ms, stand-in (with s3rver) ${round(cpuMs.standIn)} ms`,
+);
 for (const key of ['uploadMs', 'jobMs', 'totalMs']) {
   console.log(`service ${key}: median ${median(timelines.map((t) => t.timings[key] ?? Number.NaN))}`);
 }
