@@ -34,6 +34,8 @@ const REQUESTS = Number(args.get('requests') ?? 30);
 const runtime = args.get('runtime') === 'tsx' ? 'tsx' : 'dist';
 
 let requestStart = 0;
+/** New connections the importer opened to each proxy (keep-alive reuse shows as few). */
+const connections = new Map<string, number>();
 let calls: Call[] = [];
 const upstreamAgent = new Agent({ keepAlive: true });
 
@@ -61,6 +63,9 @@ function startProxy(label: string, target: () => string): Promise<{ server: Serv
     pipeline(req, upstream).catch(() => undefined);
   });
   server.keepAliveTimeout = 60_000;
+  server.on('connection', () => {
+    connections.set(label, (connections.get(label) ?? 0) + 1);
+  });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
@@ -155,6 +160,9 @@ for (const [name, row] of ordered) {
   );
 }
 console.log(`end to end: p50 ${round(median(timelines.map((t) => t.totalMs)))} ms`);
+console.log(
+  `connections opened by the importer (all ${REQUESTS + 5} requests): ${[...connections].map(([label, count]) => `${label} ${count}`).join(', ')}`,
+);
 console.log(
   `CPU per request: importer ${round(cpuMs.importer)} ms, stand-in (with s3rver) ${round(cpuMs.standIn)} ms`,
 );
