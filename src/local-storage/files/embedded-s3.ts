@@ -61,6 +61,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     vhostBuckets: false,
     configureBuckets: [{ name: bucket }],
   });
+  dropRequestLogger(server);
   const address = await listen(server, '127.0.0.1', 0);
   let gate: Awaited<ReturnType<typeof startS3Gate>>;
   try {
@@ -153,6 +154,16 @@ async function listen(server: S3rver, host: string, port: number): Promise<Addre
   }
   server.httpServer = httpServer;
   return httpServer.address() as AddressInfo;
+}
+
+/**
+ * s3rver formats a log line for every request (koa-logger, then winston) even when `silent`: about
+ * 1 ms of CPU per request, on every upload's path. Its first middleware is that logger; anything
+ * else there (another s3rver version) is left alone.
+ */
+function dropRequestLogger(server: S3rver): void {
+  const first = server.middleware[0];
+  if (typeof first === 'function' && first.name === 'logger') server.middleware.shift();
 }
 
 function advertisedHost(host: string): string {

@@ -165,23 +165,27 @@ export async function readTableStats(
 
 /**
  * The table's columns in table order without `_timestamp`; undefined when there is no such table.
- * An empty read of the table itself (~0.2 ms), not a filter over `duckdb_columns()`, which lists
- * every column of every table first (1–2 ms on each job, growing with the tables). The name is
- * unqualified: the one temp table the stand-in creates is `load_rows`, which no Storage table id
- * (they contain dots) can name.
+ * `pragma_table_info` of the one table, not a filter over `duckdb_columns()`, which lists every
+ * column of every table first (2.6 vs 1.1 ms with 30 tables, on every job). Fully qualified (not a
+ * temp table) and never `SELECT * FROM "<id>"`: DuckDB reads a missing `….csv`/`….json` table
+ * as a file (a replacement scan), even when qualified.
  */
 export async function readTableColumns(
   connection: DuckDBConnection,
   table: string,
 ): Promise<string[] | undefined> {
-  let names: string[];
+  const qualified = `'"' || replace(current_database(), '"', '""') || ${quoteLiteral(`".main.${quoteIdentifier(table)}`)}`;
+  let rows: unknown[][];
   try {
-    names = (await connection.runAndReadAll(`SELECT * FROM ${quoteIdentifier(table)} LIMIT 0`)).columnNames();
+    rows = (
+      await connection.runAndReadAll(`SELECT name FROM pragma_table_info(${qualified}) ORDER BY cid`)
+    ).getRows();
   } catch (error) {
     if (error instanceof Error && MISSING_TABLE.test(error.message)) return undefined;
     throw error;
   }
-  return names.filter((name) => name !== TIMESTAMP_COLUMN);
+  const names = rows.map(([name]) => String(name));
+  return names.length === 0 ? undefined : names.filter((name) => name !== TIMESTAMP_COLUMN);
 }
 
 /** DuckDB's answer for a table (or a view) that does not exist. */
