@@ -27,7 +27,9 @@ describe('TableStore.createTable', () => {
       await f.store.createTable(tableId, await f.file('id\n1\n'), { ...defaultLoadOptions, primaryKey: [] });
       expect(await f.rows(tableId)).toEqual([['1']]);
     }
-    await expect(f.store.stats('in.c-main.parquet')).rejects.toMatchObject({ code: 'storage.tables.notFound' });
+    await expect(f.store.stats('in.c-main.parquet')).rejects.toMatchObject({
+      code: 'storage.tables.notFound',
+    });
   });
 
   it('creates string columns from the sanitised header and loads every row', async () => {
