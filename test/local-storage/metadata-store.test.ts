@@ -1,11 +1,11 @@
 // The metadata document's durability: ids are never reused after a crash (even one during the
-// save of a job that had just taken an id), a clean close does not skip ids, and the id maps are
-// safe against prototype property names.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+// save of a job that had just taken an id), a clean close does not skip ids, the id maps are
+// safe against prototype property names, and a deferred change (saveSoon) reaches the disk.
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openMetadataStore } from '../../src/local-storage/metadata/metadata-store.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { openMetadataStore, SAVE_SOON_MS } from '../../src/local-storage/metadata/metadata-store.js';
 
 let dataDir = '';
 afterEach(async () => {
@@ -47,5 +47,19 @@ describe('metadata store', () => {
     expect(Object.getPrototypeOf(store.state.tables)).toBeNull();
     await Promise.all([store.save(), store.save(), store.save()]);
     expect((await readdir(dataDir)).sort()).toEqual(['metadata.json']);
+  });
+
+  it('writes a deferred change within SAVE_SOON_MS without another save', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'metadata-'));
+    const store = await openMetadataStore({ dataDir });
+    const onDisk = async () =>
+      (JSON.parse(await readFile(join(dataDir, 'metadata.json'), 'utf8')) as { lastJobId: number }).lastJobId;
+    const id = store.nextJobId();
+    store.saveSoon();
+    expect(await onDisk()).toBe(0);
+    await vi.waitFor(async () => expect(await onDisk()).toBe(id), {
+      timeout: SAVE_SOON_MS * 5,
+      interval: 50,
+    });
   });
 });

@@ -22,6 +22,16 @@ async function expectNoTable(): Promise<void> {
 }
 
 describe('TableStore.createTable', () => {
+  it('creates tables named like files (`json`, `csv`): a missing table is never read as a file', async () => {
+    for (const tableId of ['in.c-main.json', 'in.c-main.csv']) {
+      await f.store.createTable(tableId, await f.file('id\n1\n'), { ...defaultLoadOptions, primaryKey: [] });
+      expect(await f.rows(tableId)).toEqual([['1']]);
+    }
+    await expect(f.store.stats('in.c-main.parquet')).rejects.toMatchObject({
+      code: 'storage.tables.notFound',
+    });
+  });
+
   it('creates string columns from the sanitised header and loads every row', async () => {
     const result = await create('id,"First Name",language-id,ščř,xMax\n1,John,cs,ü,\n2,"Jane ""J""",en,,m\n');
     expect(result).toEqual({

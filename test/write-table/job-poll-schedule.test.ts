@@ -1,4 +1,5 @@
-// The job polling schedule: dense while small imports finish, then about 1.5× the time waited, capped.
+// The job polling schedule: dense while small imports finish (a quarter of the time waited, at
+// least 5 ms), then about 1.5× the time waited, capped.
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_JOB_POLL,
@@ -20,9 +21,9 @@ function pollTimes(settings: JobPollSettings, untilMs: number): number[] {
 }
 
 describe('job poll schedule', () => {
-  it('polls every 15 ms for the first 120 ms, then at about 1.5× the time waited, up to every 2 s', () => {
+  it('polls at 5 ms, then a quarter of the time waited later until 120 ms, then at about 1.5× the time waited, up to every 2 s', () => {
     expect(pollTimes(DEFAULT_JOB_POLL, 4_000)).toEqual([
-      15, 30, 45, 60, 75, 90, 105, 120, 180, 270, 405, 608, 911, 1367, 2050, 3075,
+      5, 10, 15, 20, 25, 31, 39, 49, 61, 76, 95, 119, 149, 224, 335, 503, 754, 1132, 1697, 2546, 3819,
     ]);
     expect(nextPollDelayMs(1_500, 60_000, DEFAULT_JOB_POLL)).toBe(2_000);
   });

@@ -34,6 +34,8 @@ declare module 's3rver' {
     configureBuckets(): Promise<unknown>;
     /** With a trailing callback: listens and returns the http.Server at once. */
     listen(port: number, host: string, onListening: () => void): Server;
+    /** Koa's middleware list (the first one is s3rver's request logger). */
+    readonly middleware: unknown[];
     /** The server close() closes; set by run(). */
     httpServer: Server | undefined;
     close(): Promise<void>;

@@ -1,7 +1,7 @@
 // Storage jobs of the local stand-in: `waiting → processing → success|error`, one job at a time
 // per target table, any number of tables at once, each job persisted when accepted and when it
-// ends. It runs whatever work it is given; what a tableCreate or tableImport does lives in
-// table-jobs.ts.
+// ends (a success committed with its data is saved with the next save). It runs whatever work it
+// is given; what a tableCreate or tableImport does lives in table-jobs.ts.
 import type { Logger } from '../../logger.js';
 import type { JobRecord, MetadataStore } from '../metadata/metadata-store.js';
 import { StorageError } from '../protocol/storage-error.js';
@@ -10,6 +10,12 @@ import { createExceptionId, formatStorageTime } from '../protocol/storage-respon
 export interface JobOutcome {
   results: Record<string, unknown>;
   tableId: string | null;
+  /**
+   * The outcome was committed together with the job's data (tables/job-outcomes.ts), so start-up
+   * recovery rebuilds this success after a crash: its metadata save is deferred (saveSoon), which
+   * takes an fsync off every import.
+   */
+  committedWithData?: boolean;
 }
 
 /** May set `job.metrics`; throws StorageError for user-facing failures. */
@@ -35,10 +41,11 @@ export function createJobRunner(deps: {
   const chains = new Map<string, Promise<void>>();
   let closing = false;
 
-  const finish = async (job: JobRecord) => {
+  const finish = async (job: JobRecord, recoverable: boolean) => {
     job.endTime = formatStorageTime(now());
     pruneFinishedJobs(deps.metadata, MAX_RETAINED_FINISHED_JOBS);
-    await deps.metadata.save();
+    if (recoverable) deps.metadata.saveSoon();
+    else await deps.metadata.save();
   };
 
   const run = async (job: JobRecord, work: JobWork) => {
@@ -47,10 +54,12 @@ export function createJobRunner(deps: {
     // way (interrupted), so the save would only add an fsync to every job's latency.
     job.status = 'processing';
     job.startTime = formatStorageTime(now());
+    let recoverable = false;
     try {
       const outcome = await work(job);
       job.results = outcome.results;
       job.tableId = outcome.tableId;
+      recoverable = outcome.committedWithData === true;
       job.status = 'success';
     } catch (err) {
       job.status = 'error';
@@ -68,7 +77,7 @@ export function createJobRunner(deps: {
         job.results = null;
       }
     }
-    await finish(job);
+    await finish(job, recoverable);
   };
 
   return {

@@ -1,6 +1,7 @@
 // The work behind tableCreate and tableImport jobs: fetch the Storage file from the embedded S3
-// into a temp file, hand it to the table store (which owns the CSV rules) and record the outcome in
-// metadata. Validation of request parameters happens earlier, in the routes; queueing in job-runner.ts.
+// into a temp file, hand it to the table store (which owns the CSV rules and commits the job's
+// outcome with its rows) and record the outcome in metadata. Validation of request parameters
+// happens earlier, in the routes; queueing in job-runner.ts.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -80,7 +81,10 @@ export function createTableJobs(deps: TableJobsDeps): TableJobs {
       return withSourceFile(job, request.fileId, async (source) => {
         const marker = { jobId: job.id, context: { origin: request.origin } };
         const created = await tableStore.createTable(tableId, source, request.load, marker);
-        return applyCreatedTable(metadata, tableId, request.origin, created, deps.now());
+        return {
+          ...applyCreatedTable(metadata, tableId, request.origin, created, deps.now()),
+          committedWithData: true,
+        };
       });
     },
 
@@ -90,7 +94,7 @@ export function createTableJobs(deps: TableJobsDeps): TableJobs {
         const current = { columns: [...table.columns], primaryKey: [...table.primaryKey] };
         const marker = { jobId: job.id, context: {} };
         const imported = await tableStore.importIntoTable(table.id, current, source, request.load, marker);
-        return applyImport(table, imported, deps.now());
+        return { ...applyImport(table, imported, deps.now()), committedWithData: true };
       });
     },
   };

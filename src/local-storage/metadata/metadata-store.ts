@@ -2,7 +2,8 @@
 // JSON document under dataDir, replaced atomically (write temp, fsync, rename, fsync the directory)
 // on every save; ids are reserved ahead in blocks, so one handed out before a crash is never reused. Table
 // rows live in DuckDB (tables/table-store.ts), not here. A small document keeps restarts trivial and the
-// state human-readable; saves are serialised and coalesced, so callers just mutate and `await save()`.
+// state human-readable; saves are serialised and coalesced, so callers just mutate and `await save()`
+// (or `saveSoon()` for changes that are recoverable without it).
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -121,12 +122,21 @@ export interface MetadataStore {
   nextFileId(): number;
   nextJobId(): number;
   save(): Promise<void>;
+  /**
+   * Persists the state with the next save, or after SAVE_SOON_MS at the latest: for changes a crash
+   * cannot lose anyway (a job's success committed with its data, recovered at start), so they cost
+   * no fsync of their own. A failed deferred save is retried by the next save (whole document).
+   */
+  saveSoon(): void;
   /** The last save of a clean shutdown: releases the unused id reservations. */
   saveOnClose(): Promise<void>;
 }
 
 /** Ids reserved ahead of the last one handed out; after a crash at most this many are skipped. */
 export const ID_RESERVATION_BLOCK = 100;
+
+/** How long a `saveSoon()` change may wait for another save to carry it. */
+export const SAVE_SOON_MS = 1_000;
 
 const FILE_NAME = 'metadata.json';
 
@@ -143,6 +153,7 @@ export async function openMetadataStore(options: {
   let queued: Promise<void> | undefined;
   let tail: Promise<void> = Promise.resolve();
   let tempCounter = 0;
+  let soon: NodeJS.Timeout | undefined;
 
   const store: MetadataStore = {
     state,
@@ -167,12 +178,24 @@ export async function openMetadataStore(options: {
         .catch(() => undefined)
         .then(() => {
           queued = undefined;
+          // This write serialises everything changed so far, deferred changes included.
+          clearTimeout(soon);
+          soon = undefined;
           tempCounter += 1;
           return writeAtomically(path, `${path}.${process.pid}.${tempCounter}.tmp`, JSON.stringify(state));
         });
       queued = write;
       tail = write;
       return write;
+    },
+    saveSoon() {
+      if (soon || queued) return;
+      soon = setTimeout(() => {
+        soon = undefined;
+        store.save().catch(() => undefined);
+      }, SAVE_SOON_MS);
+      // A clean shutdown saves anyway (saveOnClose); a crash is what the deferral may lose.
+      soon.unref();
     },
   };
   await store.save();

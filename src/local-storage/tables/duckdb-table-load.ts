@@ -163,20 +163,33 @@ export async function readTableStats(
   return { rowsCount: Number(rowsCount ?? 0), dataSizeBytes };
 }
 
-/** The table's columns in table order without `_timestamp`; undefined when there is no such table. */
+/**
+ * The table's columns in table order without `_timestamp`; undefined when there is no such table.
+ * `pragma_table_info` of the one table, not a filter over `duckdb_columns()`, which lists every
+ * column of every table first (2.6 vs 1.1 ms with 30 tables, on every job). Fully qualified (not a
+ * temp table) and never `SELECT * FROM "<id>"`: DuckDB reads a missing `….csv`/`….json` table
+ * as a file (a replacement scan), even when qualified.
+ */
 export async function readTableColumns(
   connection: DuckDBConnection,
   table: string,
 ): Promise<string[] | undefined> {
-  const reader = await connection.runAndReadAll(
-    `SELECT column_name FROM duckdb_columns()
-     WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $1
-     ORDER BY column_index`,
-    [table],
-  );
-  const names = reader.getRows().map(([name]) => String(name));
+  const qualified = `'"' || replace(current_database(), '"', '""') || ${quoteLiteral(`".main.${quoteIdentifier(table)}`)}`;
+  let rows: unknown[][];
+  try {
+    rows = (
+      await connection.runAndReadAll(`SELECT name FROM pragma_table_info(${qualified}) ORDER BY cid`)
+    ).getRows();
+  } catch (error) {
+    if (error instanceof Error && MISSING_TABLE.test(error.message)) return undefined;
+    throw error;
+  }
+  const names = rows.map(([name]) => String(name));
   return names.length === 0 ? undefined : names.filter((name) => name !== TIMESTAMP_COLUMN);
 }
+
+/** DuckDB's answer for a table (or a view) that does not exist. */
+const MISSING_TABLE = /^Catalog Error: Table with name .* does not exist/;
 
 /** The file's rows as table columns; with a primary key, the last row of each key in file order. */
 function selectRows(rows: LoadRows, primaryKey: readonly string[]): string {

@@ -8,27 +8,35 @@ import type { StorageJob } from '../../storage-api/storage-types.js';
 export interface JobPollSettings {
   firstPollDelayMs: number;
   maxPollDelayMs: number;
-  /** Polls stay firstPollDelayMs apart until this long after the job started (default: none). */
+  /**
+   * Until this long after the job started, each pause is a quarter of the time waited, at least
+   * firstPollDelayMs: a job is seen at most about a quarter of its duration late (default: none).
+   */
   denseUntilMs?: number;
 }
 
 /**
- * Polls every 15 ms for the first 120 ms after the job started (small imports finish there: the
- * stand-in's take 25–60 ms, `npm run bench`; a poll found them 15–30 ms late at 30, 75 ms), then
- * at about 1.5× the time waited (180, 270, 405, 608 ms …) and at most 2 s apart: 16 polls in the
- * first 4 s (the old 30, 75, 142 ms … schedule: 10).
+ * Polls 5 ms after the job started, then a quarter of the time waited later (5, 10, 15, 20, 25,
+ * 31, 39, 49, 61, 76, 95, 119 ms: a 10-row import in the stand-in takes 5–10 ms, `npm run bench`,
+ * and was seen at the old schedule's first poll at 15 ms), then at about 1.5× the time waited
+ * (149, 224, 335, 503 ms …) and at most 2 s apart: 21 polls in the first 4 s (the old every-15-ms
+ * start: 16). Against Keboola a poll's round trip (tens of ms) spaces the first ones out anyway.
  */
 export const DEFAULT_JOB_POLL: JobPollSettings = {
-  firstPollDelayMs: 15,
+  firstPollDelayMs: 5,
   denseUntilMs: 120,
   maxPollDelayMs: 2_000,
 };
 /** After the dense start, each pause is this much longer than the one before, up to maxPollDelayMs. */
 const POLL_DELAY_GROWTH = 1.5;
+/** During the dense start, each pause is this share of the time waited. */
+const DENSE_SHARE_OF_WAITED = 0.25;
 
 /** The pause before the next poll, given the last pause and the time waited since the job started. */
 export function nextPollDelayMs(previousMs: number, waitedMs: number, settings: JobPollSettings): number {
-  if (waitedMs < (settings.denseUntilMs ?? 0)) return settings.firstPollDelayMs;
+  if (waitedMs < (settings.denseUntilMs ?? 0)) {
+    return Math.max(settings.firstPollDelayMs, waitedMs * DENSE_SHARE_OF_WAITED);
+  }
   return Math.min(Math.max(previousMs * POLL_DELAY_GROWTH, waitedMs / 2), settings.maxPollDelayMs);
 }
 
