@@ -143,9 +143,15 @@ export async function uploadToS3(upload: S3MultipartUpload): Promise<{ bytes: nu
         uploadId = createUpload();
         uploadId.catch(() => {});
       }
+      // This part was filled while queueSize were in flight; it goes once one of them settled.
+      try {
+        while (inFlight.size >= upload.queueSize) await Promise.race([failed, ...inFlight]);
+      } catch (err) {
+        part.release();
+        throw err;
+      }
       track(sendPart(partNumber, part));
       if (part.last) break;
-      while (inFlight.size >= upload.queueSize) await Promise.race([failed, ...inFlight]);
     }
     while (inFlight.size > 0) await Promise.race([failed, ...inFlight]);
     if (!uploadId) return { bytes };
