@@ -4,7 +4,6 @@ import { importerError } from '../errors.js';
 import type { StorageFile } from '../storage-api/storage-types.js';
 import type { FileProvider, FileStore, UploadSettings } from './file-store.js';
 import { createGcsFileStore } from './gcs-file-store.js';
-import { createPartBufferPool } from './part-buffer-pool.js';
 import { createS3ClientFor, type S3Endpoint } from './s3-client-for.js';
 import { createS3FileStore } from './s3-file-store.js';
 
@@ -39,12 +38,8 @@ export interface FileStoresSettings {
 
 /** One store per provider; endpoints come from configuration only, never from a request. */
 export function createFileStores(options: FileStoresSettings): FileStores {
-  const pool = createPartBufferPool({
-    bufferBytes: options.settings.partBytes,
-    maxIdle: options.settings.queueSize + 1,
-  });
   return {
-    aws: createS3FileStore({ s3ClientFor: createS3ClientFor(options.s3), settings: options.settings, pool }),
+    aws: createS3FileStore({ s3ClientFor: createS3ClientFor(options.s3), settings: options.settings }),
     // @azure/storage-blob and its pipeline cost ~15 MiB of idle RSS: loaded on the first Azure file.
     azure: loadOnFirstUpload('azure', async () =>
       (await import('./azure-blob-file-store.js')).createAzureBlobFileStore({

@@ -34,7 +34,7 @@ export function s3UploadParams(file: StorageFile): S3ObjectParams {
 export interface S3FileStoreDeps {
   s3ClientFor: S3ClientFor;
   settings: UploadSettings;
-  /** Part buffers shared with the other stores; default: this store's own. */
+  /** Part buffers shared across uploads (and stores); default: each upload its own. */
   pool?: PartBufferPool;
   /** S3's 10,000; lower only in tests. */
   maxParts?: number;
@@ -42,11 +42,11 @@ export interface S3FileStoreDeps {
 
 export function createS3FileStore(deps: S3FileStoreDeps): FileStore {
   const { partBytes, queueSize } = deps.settings;
-  const pool = deps.pool ?? createPartBufferPool({ bufferBytes: partBytes, maxIdle: queueSize + 1 });
   return {
     provider: 'aws',
     async upload({ body, file, signal, onAbortFailure }) {
       const params = s3UploadParams(file);
+      const pool = deps.pool ?? createPartBufferPool({ bufferBytes: partBytes, maxIdle: queueSize + 1 });
       // One client per upload (its credentials are the file's); every request of it has settled
       // when uploadToS3 settles, so its keep-alive sockets go with it.
       const client = deps.s3ClientFor(file);
