@@ -185,7 +185,9 @@ export async function uploadToS3(upload: S3MultipartUpload): Promise<{ bytes: nu
     throw err;
   } finally {
     signal.removeEventListener('abort', onAbort);
-    await parts.return();
+    // Not awaited: while a read is pending, the return waits for it, and the body's owner ends
+    // the body only once this upload has settled.
+    parts.return().catch(() => {});
   }
 }
 

@@ -238,6 +238,19 @@ describe('S3 file store (pooled multipart upload)', () => {
     expect(pool.stats().lent).toBe(0);
   });
 
+  it('a part failing while the body is stalled rejects at once, without waiting for more bytes', async () => {
+    proxy.failParts((partNumber) => partNumber === 1);
+    const body = new Readable({ read() {} });
+    body.push(randomBytes(2 * P + 1));
+    const file = prepared();
+    const err = await upload(body, file).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'importer.s3UploadFailed' });
+    expect(body.destroyed).toBe(false);
+    expect(kinds()).toContain('abort');
+    expect(kinds()).not.toContain('complete');
+    body.destroy();
+  });
+
   it("the body's own error wins over what S3 said after it", async () => {
     const limit = fileTooLarge(3 * P);
     const body = new Readable({ read() {} });
