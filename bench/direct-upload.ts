@@ -50,7 +50,7 @@ export async function uploadDirect(body: Readable, options: DirectUploadOptions)
   return performance.now() - startedAt;
 }
 
-/** The importer's stores, built once per settings as the importer builds them (one part-buffer pool). */
+/** The importer's stores, built once per settings, as the importer builds them. */
 let built: { key: string; stores: ReturnType<typeof createFileStores> } | undefined;
 function fileStores(options: DirectUploadOptions & { provider: 'aws' | 'azure' | 'gcp' }) {
   const key = JSON.stringify([options.provider, options.s3Endpoint, options.partBytes, options.queueSize]);
