@@ -37,6 +37,13 @@ export function toJson(results: BenchResults): string {
     cpuSecondsPerGiB: throughput ? round(throughput.cpuSecondsPerGiB, 2) : null,
     proxyCpuSecondsPerGiB: throughput ? round(throughput.proxyCpuSecondsPerGiB, 2) : null,
     cpuRatioToProxy: throughput ? round(throughput.cpuRatioToProxy, 2) : null,
+    // S3 only: the bench process's CPU per GiB uploading the same bytes directly, lib-storage's
+    // Upload against the importer's own S3 store (its pooled multipart loop).
+    directLibStorageCpuSecondsPerGiB:
+      throughput?.storeCpuSecondsPerGiB !== undefined ? round(throughput.sdkCpuSecondsPerGiB, 2) : null,
+    directFileStoreCpuSecondsPerGiB:
+      throughput?.storeCpuSecondsPerGiB !== undefined ? round(throughput.storeCpuSecondsPerGiB, 2) : null,
+    directFileStoreMiBps: throughput?.storeMiBps !== undefined ? round(throughput.storeMiBps) : null,
     ndjsonMBps: json ? round(json.ndjsonMBps) : null,
     jsonArrayMBps: json ? round(json.jsonArrayMBps) : null,
     jsonImporterCpuSecondsPerMB: json ? round(json.importerCpuSecondsPerMB, 4) : null,
@@ -104,11 +111,20 @@ export function toTable(results: BenchResults, options: BenchOptions): string {
         '',
       ]);
     }
-    rows.push([
-      'SDK client CPU per GiB (bench, direct runs)',
-      `${round(throughput.sdkCpuSecondsPerGiB, 2)} s`,
-      '',
-    ]);
+    if (throughput.storeCpuSecondsPerGiB !== undefined && throughput.storeMiBps !== undefined) {
+      rows.push([`${size} direct, the importer's S3 store`, `${round(throughput.storeMiBps)} MiB/s`, '']);
+      rows.push([
+        'client CPU per GiB (bench), lib-storage Upload vs our S3 store',
+        `${round(throughput.sdkCpuSecondsPerGiB, 2)} s vs ${round(throughput.storeCpuSecondsPerGiB, 2)} s`,
+        `ours ${round(throughput.storeCpuSecondsPerGiB / throughput.sdkCpuSecondsPerGiB, 2)}× lib-storage`,
+      ]);
+    } else {
+      rows.push([
+        'SDK client CPU per GiB (bench, direct runs)',
+        `${round(throughput.sdkCpuSecondsPerGiB, 2)} s`,
+        '',
+      ]);
+    }
     rows.push([
       'other processes during timed runs',
       `${round(throughput.otherCores, 2)} of ${results.cpus} cores busy`,

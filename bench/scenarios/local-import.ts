@@ -153,7 +153,7 @@ async function uploadFile(service: ServiceProcess, shape: { totalBytes: number; 
       client,
       partSize: 16 * MIB,
       leavePartsOnError: false,
-      params: s3UploadParams(file, generateCsv(shape)),
+      params: { ...s3UploadParams(file), Body: generateCsv(shape) },
     }).done();
   } finally {
     client.destroy();

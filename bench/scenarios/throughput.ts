@@ -4,6 +4,8 @@
 // (what the service process burns while the bench uploads directly) can be told apart from ours.
 // A third run of each round sends the same body through the proxy floor (bench/proxy-floor.ts): the
 // CPU a minimal copy-into-parts proxy needs for the same bytes, the figure ours is compared with.
+// On S3 a fourth uploads directly with the importer's own S3 store: the bench process's CPU for it
+// and for lib-storage's Upload (the direct run) side by side, same bytes, same S3.
 import { execFileSync } from 'node:child_process';
 import { uploadDirect } from '../direct-upload.js';
 import { DEFAULT_ROW_BYTES, generateCsv, planCsv } from '../generate-csv.js';
@@ -23,7 +25,7 @@ export interface ThroughputSettings {
 }
 
 export interface ThroughputRun {
-  kind: 'service' | 'direct' | 'proxy';
+  kind: 'service' | 'direct' | 'store' | 'proxy';
   ms: number;
   /** CPU seconds of the importer's process during the run. */
   importerCpuS: number;
@@ -56,6 +58,12 @@ export interface ThroughputResult {
   s3CpuSecondsPerGiB: number;
   /** Bench-process CPU per GiB during direct uploads: the SDK client's own cost (hashing, sockets). */
   sdkCpuSecondsPerGiB: number;
+  /**
+   * S3: bench-process CPU per GiB uploading directly with the importer's S3 file store (its own
+   * multipart loop), and the time; sdkCpuSecondsPerGiB is lib-storage's for the same bytes. Else undefined.
+   */
+  storeCpuSecondsPerGiB: number | undefined;
+  storeMiBps: number | undefined;
   /** The proxy floor's proxy process CPU per GiB: what receiving and re-sending the bytes costs at least. */
   proxyCpuSecondsPerGiB: number;
   /** Its sink's CPU per GiB (the S3 stand-in's place, doing nothing but counting). */
@@ -72,6 +80,7 @@ export async function warmUp(service: ServiceProcess, settings: ThroughputSettin
   const small = { ...settings, bytes: Math.min(settings.bytes, 16 * MIB) };
   await runService(service, small);
   await runDirect(service, small);
+  if (service.provider === 'aws') await runDirect(service, small, 'store');
 }
 
 export async function measureThroughput(
@@ -81,17 +90,18 @@ export async function measureThroughput(
   log: (line: string) => void,
 ): Promise<ThroughputResult> {
   const runs: ThroughputRun[] = [];
+  const kinds: ThroughputRun['kind'][] =
+    service.provider === 'aws' ? ['service', 'direct', 'store', 'proxy'] : ['service', 'direct', 'proxy'];
   await runProxy(service, floor, { ...settings, bytes: Math.min(settings.bytes, 16 * MIB) });
   for (let pair = 0; pair < settings.pairs; pair++) {
-    const order =
-      pair % 2 === 0 ? (['service', 'direct', 'proxy'] as const) : (['proxy', 'direct', 'service'] as const);
+    const order = pair % 2 === 0 ? kinds : [...kinds].reverse();
     for (const kind of order) {
       const run =
         kind === 'service'
           ? await runService(service, settings)
-          : kind === 'direct'
-            ? await runDirect(service, settings)
-            : await runProxy(service, floor, settings);
+          : kind === 'proxy'
+            ? await runProxy(service, floor, settings)
+            : await runDirect(service, settings, kind);
       runs.push(run);
       log(
         `  ${kind.padEnd(7)} ${(settings.bytes / MIB).toFixed(0)} MiB in ${(run.ms / 1000).toFixed(2)} s = ${(settings.bytes / MIB / (run.ms / 1000)).toFixed(1)} MiB/s, CPU importer ${run.importerCpuS.toFixed(2)} s, proxy ${run.proxyCpuS.toFixed(2)} s, sink ${run.sinkCpuS.toFixed(2)} s, S3 process ${run.storageCpuS.toFixed(2)} s, bench ${run.benchCpuS.toFixed(2)} s, other processes ${run.otherCpuS.toFixed(2)} s`,
@@ -104,6 +114,7 @@ export async function measureThroughput(
   const cpuSecondsPerGiB = median(of('service').map((run) => run.importerCpuS)) / gib;
   const proxyCpuSecondsPerGiB = median(of('proxy').map((run) => run.proxyCpuS)) / gib;
   const directMs = median(of('direct').map((run) => run.ms));
+  const storeRuns = of('store');
   return {
     runs,
     serviceMs,
@@ -117,6 +128,12 @@ export async function measureThroughput(
     cpuRatioToProxy: cpuSecondsPerGiB / proxyCpuSecondsPerGiB,
     s3CpuSecondsPerGiB: median(of('direct').map((run) => run.storageCpuS)) / gib,
     sdkCpuSecondsPerGiB: median(of('direct').map((run) => run.benchCpuS)) / gib,
+    storeCpuSecondsPerGiB:
+      storeRuns.length > 0 ? median(storeRuns.map((run) => run.benchCpuS)) / gib : undefined,
+    storeMiBps:
+      storeRuns.length > 0
+        ? settings.bytes / MIB / (median(storeRuns.map((run) => run.ms)) / 1000)
+        : undefined,
     otherCores:
       runs.reduce((sum, run) => sum + run.otherCpuS, 0) / (runs.reduce((sum, run) => sum + run.ms, 0) / 1000),
   };
@@ -146,9 +163,13 @@ async function runService(service: ServiceProcess, settings: ThroughputSettings)
   return run.figures;
 }
 
-async function runDirect(service: ServiceProcess, settings: ThroughputSettings): Promise<ThroughputRun> {
+async function runDirect(
+  service: ServiceProcess,
+  settings: ThroughputSettings,
+  kind: 'direct' | 'store' = 'direct',
+): Promise<ThroughputRun> {
   const shape = { totalBytes: settings.bytes, rowBytes: DEFAULT_ROW_BYTES };
-  const run = await measured(service, 'direct', () =>
+  const run = await measured(service, kind, () =>
     uploadDirect(generateCsv(shape), {
       storageUrl: service.storageUrl,
       token: service.token,
@@ -156,6 +177,7 @@ async function runDirect(service: ServiceProcess, settings: ThroughputSettings):
       provider: service.provider,
       partBytes: settings.partBytes,
       queueSize: settings.queueSize,
+      engine: kind === 'store' ? 'file-store' : 'lib-storage',
     }),
   );
   return run.figures;

@@ -1,11 +1,13 @@
 // The Google Cloud Storage file store (GCP stacks): the documented resumable upload over fetch with
-// the OAuth token files/prepare handed out. Chunks of partBytes (rounded down to 256 KiB) go one after
-// another while the next one is read; a 401 refreshes the token once; abort or failure cancels the session.
+// the OAuth token files/prepare handed out. Chunks of partBytes (rounded down to 256 KiB, copied into
+// two reused buffers) go one after another while the next one is read; a 401 refreshes the token
+// once; abort or failure cancels the session.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors.js';
 import type { StorageFile } from '../storage-api/storage-types.js';
 import type { FileStore, FileUpload, UploadSettings } from './file-store.js';
-import { readChunks } from './read-chunks.js';
+import { createPartBufferPool } from './part-buffer-pool.js';
+import { readParts } from './read-parts.js';
 import { fileUploadFailed, missingUploadParams } from './upload-failed.js';
 
 export interface GcsFileStoreDeps {
@@ -152,30 +154,40 @@ async function uploadResumable(upload: FileUpload, deps: ResumableDeps): Promise
     return total;
   };
 
+  // Two chunk buffers per upload: the one being sent and the next one being read meanwhile.
+  const pool = createPartBufferPool({ bufferBytes: deps.chunkBytes, maxIdle: 2 });
+  const chunks = readParts(body, pool, deps.chunkBytes);
+  let next = chunks.next();
   try {
     let offset = 0;
-    const chunks = readChunks(body, deps.chunkBytes);
-    let next = chunks.next();
     for (;;) {
       const read = await next;
-      if (read.done) {
-        // Empty body, or one that ended on a chunk boundary: finalise with what GCS holds.
-        await sendChunk(Buffer.alloc(0), offset, offset);
-        return { bytes: offset };
-      }
+      // The last chunk (an empty one for an empty body) finalises the object with its total.
+      if (read.done) throw fail(undefined, 'the body ended without a last chunk');
       const chunk = read.value;
-      if (chunk.length < deps.chunkBytes) {
-        await sendChunk(chunk, offset, offset + chunk.length);
-        return { bytes: offset + chunk.length };
+      try {
+        if (chunk.last) {
+          await sendChunk(chunk.bytes, offset, offset + chunk.bytes.length);
+          return { bytes: offset + chunk.bytes.length };
+        }
+        next = chunks.next();
+        next.catch(() => {});
+        await sendChunk(chunk.bytes, offset, undefined);
+        offset += chunk.bytes.length;
+      } finally {
+        chunk.release();
       }
-      next = chunks.next();
-      next.catch(() => {});
-      await sendChunk(chunk, offset, undefined);
-      offset += chunk.length;
     }
   } catch (err) {
+    // A chunk still being read goes back to the pool once it is.
+    next.then(
+      (late) => late.value?.release(),
+      () => {},
+    );
     await cancel(session, token, fetchFn).catch((cancelErr: unknown) => upload.onAbortFailure?.(cancelErr));
     throw err;
+  } finally {
+    chunks.return().catch(() => {});
   }
 }
 

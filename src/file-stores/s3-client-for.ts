@@ -33,7 +33,7 @@ export function createS3ClientFor(target: S3Endpoint) {
           }
         : {}),
     });
-    // The SDK SHA-256-hashes every Buffer body for SigV4 over HTTPS too (lib-storage parts are
+    // The SDK SHA-256-hashes every Buffer body for SigV4 over HTTPS too (our parts are
     // Buffers): ~2 s of event-loop CPU per GiB (bench/). Where TLS already guards the bytes (or they
     // never leave the machine) the payload is sent as UNSIGNED-PAYLOAD, as botocore does over HTTPS;
     // plain HTTP to another host keeps the signed hash.

@@ -1,26 +1,23 @@
 // The S3 file store (AWS stacks): streams a body into the object files/prepare reserved, with the
-// federation credentials, ACL and encryption it handed out, through lib-storage. Memory is bounded
-// by partBytes × (queueSize + 1). The signal aborts the multipart upload; its failure never hides the cause.
-import type { Readable } from 'node:stream';
+// federation credentials, ACL and encryption it handed out (s3-multipart-upload.ts does the protocol).
+// Memory is bounded by partBytes × (queueSize + 1). Failures become importer.s3UploadFailed.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Upload, type Options as UploadOptions } from '@aws-sdk/lib-storage';
 import { AppError, importerError } from '../errors.js';
 import { describeCause } from '../storage-api/describe-cause.js';
 import type { StorageFile } from '../storage-api/storage-types.js';
 import type { FileStore, UploadSettings } from './file-store.js';
+import { createPartBufferPool, type PartBufferPool } from './part-buffer-pool.js';
+import { type S3ObjectParams, uploadToS3 } from './s3-multipart-upload.js';
 
 /** A new client for each prepared file (its credentials are scoped to that file's key). */
 export type S3ClientFor = (file: StorageFile) => S3Client;
 
-/** Commands whose body is file data, counted once S3 acknowledged them. */
-const DATA_COMMANDS = new Set(['PutObjectCommand', 'UploadPartCommand']);
-
 /**
- * The lib-storage `Upload` params for a prepared file: its bucket and key, plus the ACL and
- * server-side encryption files/prepare asked for (S3 answers 403 without the latter). Also the
- * bench's direct baseline, so both upload the same way.
+ * The object parameters for a prepared file: its bucket and key, plus the ACL and server-side
+ * encryption files/prepare asked for (S3 answers 403 without the latter). Also the bench's direct
+ * baseline (lib-storage), so both upload the same object.
  */
-export function s3UploadParams(file: StorageFile, body: Readable): UploadOptions['params'] {
+export function s3UploadParams(file: StorageFile): S3ObjectParams {
   const params = file.uploadParams;
   if (!params)
     throw importerError('importer.storageFailed', 'Storage files/prepare returned no S3 upload parameters.');
@@ -28,35 +25,43 @@ export function s3UploadParams(file: StorageFile, body: Readable): UploadOptions
   return {
     Bucket: params.bucket,
     Key: params.key,
-    Body: body,
     ...(params.acl ? { ACL: params.acl as 'private' } : {}),
     ContentDisposition: `attachment; filename=${file.name};`,
     ...(sse ? { ServerSideEncryption: sse as 'AES256' } : {}),
   };
 }
 
-export function createS3FileStore(deps: { s3ClientFor: S3ClientFor; settings: UploadSettings }): FileStore {
+export interface S3FileStoreDeps {
+  s3ClientFor: S3ClientFor;
+  settings: UploadSettings;
+  /** Part buffers shared across uploads (and stores); default: each upload its own. */
+  pool?: PartBufferPool;
+  /** S3's 10,000; lower only in tests. */
+  maxParts?: number;
+}
+
+export function createS3FileStore(deps: S3FileStoreDeps): FileStore {
+  const { partBytes, queueSize } = deps.settings;
   return {
     provider: 'aws',
     async upload({ body, file, signal, onAbortFailure }) {
-      const params = s3UploadParams(file, body);
+      const params = s3UploadParams(file);
+      const pool = deps.pool ?? createPartBufferPool({ bufferBytes: partBytes, maxIdle: queueSize + 1 });
+      // One client per upload (its credentials are the file's); every request of it has settled
+      // when uploadToS3 settles, so its keep-alive sockets go with it.
       const client = deps.s3ClientFor(file);
-      const lifetime = trackRequests(client);
-      const upload = new Upload({
-        client,
-        queueSize: deps.settings.queueSize,
-        partSize: deps.settings.partBytes,
-        leavePartsOnError: false,
-        params,
-      });
-      const abort = () => {
-        upload.abort().catch((err: unknown) => onAbortFailure?.(err));
-      };
-      if (signal.aborted) abort();
-      signal.addEventListener('abort', abort, { once: true });
       try {
-        await upload.done();
-        return { bytes: lifetime.acknowledgedBytes() };
+        return await uploadToS3({
+          client,
+          params,
+          body,
+          pool,
+          partBytes,
+          queueSize,
+          signal,
+          ...(onAbortFailure ? { onAbortFailure } : {}),
+          ...(deps.maxParts ? { maxParts: deps.maxParts } : {}),
+        });
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         // The body's own failure (size limit, stalled client) is the cause, whatever S3 said after it.
@@ -70,47 +75,8 @@ export function createS3FileStore(deps: { s3ClientFor: S3ClientFor; settings: Up
           { cause: err },
         );
       } finally {
-        signal.removeEventListener('abort', abort);
-        lifetime.close();
+        client.destroy();
       }
-    },
-  };
-}
-
-/**
- * Counts the bytes S3 acknowledged and destroys the client (its keep-alive sockets) once it is
- * closed and idle. One client per upload: left alone, its sockets pile up, several per upload.
- * After an abort, done() settles before lib-storage's own cleanup (parts still in flight, then
- * AbortMultipartUpload): those requests finish first, and one that ends after close() destroys it.
- */
-function trackRequests(client: S3Client): { close(): void; acknowledgedBytes(): number } {
-  let inFlight = 0;
-  let closing = false;
-  let bytes = 0;
-  const destroyIfIdle = () => {
-    if (closing && inFlight === 0) client.destroy();
-  };
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      inFlight += 1;
-      try {
-        const result = await next(args);
-        const data = (args.input as { Body?: unknown }).Body;
-        if (DATA_COMMANDS.has(context.commandName ?? '') && data instanceof Uint8Array)
-          bytes += data.byteLength;
-        return result;
-      } finally {
-        inFlight -= 1;
-        destroyIfIdle();
-      }
-    },
-    { step: 'initialize', name: 'trackRequests' },
-  );
-  return {
-    acknowledgedBytes: () => bytes,
-    close() {
-      closing = true;
-      destroyIfIdle();
     },
   };
 }

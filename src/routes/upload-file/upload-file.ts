@@ -65,7 +65,7 @@ async function uploadFile(
         signal,
         clientSignal: request.clientSignal,
         // The name comes from the fields: files/prepare (and so the token's check) need not wait
-        // for the client's first bytes. An empty file is allowed (lib-storage sends one PutObject).
+        // for the client's first bytes. An empty file is allowed (the S3 store sends one empty PutObject).
         needsHead: false,
         describe: () => ({
           name: options.name,
