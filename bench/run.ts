@@ -105,11 +105,11 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
     );
     const small = await measurePeakRss(serviceOptions, options.rssBytes.small, options.encoding);
     log(
-      `  ${options.rssBytes.small / MIB} MiB: peak ${small.peakMiB.toFixed(1)} MiB (idle ${small.idleMiB.toFixed(1)})`,
+      `  ${options.rssBytes.small / MIB} MiB: peak ${small.peakMiB.toFixed(1)} MiB (idle ${small.idleMiB.toFixed(1)}, fresh ${small.startMiB.toFixed(1)}; highest sample: anon ${small.peakAnonMiB.toFixed(1)} + files ${small.peakFileMiB.toFixed(1)})`,
     );
     const large = await measurePeakRss(serviceOptions, options.rssBytes.large, options.encoding);
     log(
-      `  ${options.rssBytes.large / MIB} MiB: peak ${large.peakMiB.toFixed(1)} MiB (idle ${large.idleMiB.toFixed(1)})`,
+      `  ${options.rssBytes.large / MIB} MiB: peak ${large.peakMiB.toFixed(1)} MiB (idle ${large.idleMiB.toFixed(1)}, fresh ${large.startMiB.toFixed(1)}; highest sample: anon ${large.peakAnonMiB.toFixed(1)} + files ${large.peakFileMiB.toFixed(1)})`,
     );
     results.rss = { small, large };
   }
