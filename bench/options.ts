@@ -32,6 +32,8 @@ export interface BenchOptions {
   queueSize: number;
   /** Passed to the importer as is (after the bench's own settings, so these win). */
   env: Record<string, string>;
+  /** The compiled importer's node flags; undefined = the Dockerfile CMD's (production's). */
+  importerNodeFlags: string[] | undefined;
   /** Directory for the importer's --cpu-prof output; undefined = no profiling. */
   cpuProfileDir: string | undefined;
   /** File for the importer's --trace-gc log (its stdout); undefined = no GC log. */
@@ -58,6 +60,8 @@ export const USAGE = `Usage: npm run bench -- [options]
                          (default 1024; --quick 128)
   --part-mib=N --queue=N UPLOAD_PART_BYTES / UPLOAD_QUEUE_SIZE for both the service and the baseline
   --env=NAME=VALUE       extra environment for the importer (repeatable)
+  --node-flags="A B"     the compiled importer's node flags instead of the Dockerfile CMD's (production's);
+                         --node-flags= runs plain node (a before/after of a flag)
   --cpu-prof=DIR         write the importer's V8 CPU profile into DIR
   --trace-gc=FILE        run the importer with --trace-gc, its GC log appended to FILE`;
 
@@ -86,6 +90,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'part-mib',
     'queue',
     'env',
+    'node-flags',
     'cpu-prof',
     'trace-gc',
     'help',
@@ -121,6 +126,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     env[pair.slice(0, at)] = pair.slice(at + 1);
   }
   const cpuProfile = one('cpu-prof');
+  const nodeFlags = one('node-flags');
   return {
     json: flags.has('json'),
     quick,
@@ -142,6 +148,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     partBytes: Math.round(number('part-mib', defaults.uploadPartBytes / MIB) * MIB),
     queueSize: Math.round(number('queue', defaults.uploadQueueSize)),
     env,
+    importerNodeFlags:
+      nodeFlags === undefined ? undefined : nodeFlags.split(/\s+/).filter((flag) => flag !== ''),
     cpuProfileDir: cpuProfile === undefined || cpuProfile === 'true' ? undefined : cpuProfile,
     gcLogFile: one('trace-gc') === 'true' ? undefined : one('trace-gc'),
   };

@@ -6,14 +6,28 @@ const MIB = 1024 * 1024;
 /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every Linux this runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-export function readRssMiB(pid: number): { rssMiB: number; peakMiB: number } {
+export interface RssReading {
+  rssMiB: number;
+  /** VmHWM: the peak since start or the last reset. */
+  peakMiB: number;
+  /** Of rssMiB: anonymous memory (V8 heap, buffers, malloc) and mapped files (node's binary, libraries). */
+  anonMiB: number;
+  fileMiB: number;
+}
+
+export function readRssMiB(pid: number): RssReading {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string): number => {
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
     if (!match) throw new Error(`/proc/${pid}/status has no ${field}`);
     return Number(match[1]);
   };
-  return { rssMiB: (kib('VmRSS') * 1024) / MIB, peakMiB: (kib('VmHWM') * 1024) / MIB };
+  return {
+    rssMiB: (kib('VmRSS') * 1024) / MIB,
+    peakMiB: (kib('VmHWM') * 1024) / MIB,
+    anonMiB: (kib('RssAnon') * 1024) / MIB,
+    fileMiB: (kib('RssFile') * 1024) / MIB,
+  };
 }
 
 /** User + system CPU seconds the process has used so far (10 ms resolution). */
@@ -48,8 +62,11 @@ export function resetPeakRss(pid: number): boolean {
 }
 
 export interface RssSampler {
-  /** Stops sampling; the peak is the larger of the sampled maximum and VmHWM (when it was reset). */
-  stop(): { peakMiB: number; samples: number };
+  /**
+   * Stops sampling; the peak is the larger of the sampled maximum and VmHWM (when it was reset).
+   * `highest` is the sample with the most RSS (its anon/file split; VmHWM has none).
+   */
+  stop(): { peakMiB: number; samples: number; highest: RssReading };
 }
 
 /**
@@ -58,11 +75,12 @@ export interface RssSampler {
  */
 export function sampleRss(pid: number, intervalMs = 20): RssSampler {
   const hwmReset = resetPeakRss(pid);
-  let maxMiB = readRssMiB(pid).rssMiB;
+  let highest = readRssMiB(pid);
   let samples = 1;
   const timer = setInterval(() => {
     try {
-      maxMiB = Math.max(maxMiB, readRssMiB(pid).rssMiB);
+      const reading = readRssMiB(pid);
+      if (reading.rssMiB > highest.rssMiB) highest = reading;
       samples++;
     } catch {
       // The process is gone; the caller notices on its own.
@@ -71,9 +89,10 @@ export function sampleRss(pid: number, intervalMs = 20): RssSampler {
   return {
     stop() {
       clearInterval(timer);
-      const { rssMiB, peakMiB } = readRssMiB(pid);
-      const sampled = Math.max(maxMiB, rssMiB);
-      return { peakMiB: hwmReset ? Math.max(sampled, peakMiB) : sampled, samples: samples + 1 };
+      const last = readRssMiB(pid);
+      if (last.rssMiB > highest.rssMiB) highest = last;
+      const sampled = highest.rssMiB;
+      return { peakMiB: hwmReset ? Math.max(sampled, last.peakMiB) : sampled, samples: samples + 1, highest };
     },
   };
 }

@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { type BenchOptions, parseOptions } from './options.js';
 import { readCpuSeconds } from './proc-stats.js';
+import { productionNodeFlags } from './production-node-flags.js';
 import { startProxyFloor } from './proxy-floor.js';
 import { type BenchResults, toJson, toTable } from './report.js';
 import { measureConcurrent } from './scenarios/concurrent.js';
@@ -17,6 +18,7 @@ import { measureThroughput, warmUp } from './scenarios/throughput.js';
 import { type ServiceOptions, startService } from './service-process.js';
 import { MIB } from './stats.js';
 
+const ROOT = new URL('..', import.meta.url).pathname;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function runBench(options: BenchOptions): Promise<BenchResults> {
@@ -32,6 +34,7 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
       MAX_CONCURRENT_UPLOADS: String(maxConcurrentUploads),
       ...options.env,
     },
+    ...(options.importerNodeFlags ? { importerNodeFlags: options.importerNodeFlags } : {}),
     nodeArgs: [
       ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
       ...(options.gcLogFile ? ['--trace-gc'] : []),
@@ -103,11 +106,11 @@ async function runBench(options: BenchOptions): Promise<BenchResults> {
     );
     const small = await measurePeakRss(serviceOptions, options.rssBytes.small, options.encoding);
     log(
-      `  ${options.rssBytes.small / MIB} MiB: peak ${small.peakMiB.toFixed(1)} MiB (idle ${small.idleMiB.toFixed(1)})`,
+      `  ${options.rssBytes.small / MIB} MiB: peak ${small.peakMiB.toFixed(1)} MiB (idle ${small.idleMiB.toFixed(1)}, fresh ${small.startMiB.toFixed(1)}; highest sample: anon ${small.peakAnonMiB.toFixed(1)} + files ${small.peakFileMiB.toFixed(1)})`,
     );
     const large = await measurePeakRss(serviceOptions, options.rssBytes.large, options.encoding);
     log(
-      `  ${options.rssBytes.large / MIB} MiB: peak ${large.peakMiB.toFixed(1)} MiB (idle ${large.idleMiB.toFixed(1)})`,
+      `  ${options.rssBytes.large / MIB} MiB: peak ${large.peakMiB.toFixed(1)} MiB (idle ${large.idleMiB.toFixed(1)}, fresh ${large.startMiB.toFixed(1)}; highest sample: anon ${large.peakAnonMiB.toFixed(1)} + files ${large.peakFileMiB.toFixed(1)})`,
     );
     results.rss = { small, large };
   }
@@ -129,6 +132,12 @@ try {
 } catch (err) {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(2);
+}
+if (options.runtime === 'dist') {
+  const flags = options.importerNodeFlags ?? productionNodeFlags(ROOT);
+  log(
+    `importer: node ${[...flags, 'dist/main.js'].join(' ')}${options.importerNodeFlags ? '' : ' (Dockerfile CMD)'}`,
+  );
 }
 const startedAt = performance.now();
 const results = await runBench(options);

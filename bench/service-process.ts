@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { productionNodeFlags } from './production-node-flags.js';
 
 export type Topology = 'local' | 'split';
 /** LOCAL_FILE_PROVIDER of the stand-in: s3rver, Azurite or the GCS API stand-in. */
@@ -25,6 +26,11 @@ export interface ServiceOptions {
   env: Record<string, string>;
   /** Extra node flags for the importer (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /**
+   * The importer's own node flags with runtime `dist`: by default the Dockerfile CMD's (what
+   * production runs); `[]` runs plain `node`. Not used with `tsx` (`npm start` passes none).
+   */
+  importerNodeFlags?: string[];
   /** The importer's stdout goes to this file (with --trace-gc: its GC log); discarded otherwise. */
   stdoutFile?: string;
 }
@@ -96,7 +102,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     const [port, s3Port] = await freePorts(2);
     const importerEntry =
       options.runtime === 'dist'
-        ? [join(DIST_DIR, 'main.js')]
+        ? [...(options.importerNodeFlags ?? productionNodeFlags(ROOT)), join(DIST_DIR, 'main.js')]
         : ['--import', 'tsx', join(ROOT, 'src', 'main.ts')];
     if (options.runtime === 'dist') buildDist();
     const provider = options.provider ?? 'aws';

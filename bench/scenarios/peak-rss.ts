@@ -10,9 +10,14 @@ import { type BodyEncoding, sendWriteTable } from '../write-table-request.js';
 
 export interface PeakRssResult {
   bytes: number;
+  /** RSS of the fresh service, before any upload. */
+  startMiB: number;
   /** RSS right before the upload (after the warm-up). */
   idleMiB: number;
   peakMiB: number;
+  /** The highest RSS sample split into anonymous memory and mapped files (node's binary, libraries). */
+  peakAnonMiB: number;
+  peakFileMiB: number;
   uploadMs: number;
 }
 
@@ -40,18 +45,27 @@ export async function measurePeakRss(
       }
       return { response, expectedRows: planCsv(shape).rowsCount };
     };
+    const startMiB = readRssMiB(service.pid).rssMiB;
     const warm = await upload(8 * MIB);
     await waitForJob(service, jobIdOf(warm.response.body));
 
     const idleMiB = readRssMiB(service.pid).rssMiB;
     const sampler = sampleRss(service.pid);
     const measured = await upload(bytes);
-    const { peakMiB } = sampler.stop();
+    const { peakMiB, highest } = sampler.stop();
     await waitForJob(service, jobIdOf(measured.response.body));
     const rows = await tableRowsCount(service, TABLE_ID);
     if (rows !== measured.expectedRows)
       throw new Error(`${TABLE_ID}: ${rows} rows, expected ${measured.expectedRows}`);
-    return { bytes, idleMiB, peakMiB, uploadMs: measured.response.ms };
+    return {
+      bytes,
+      startMiB,
+      idleMiB,
+      peakMiB,
+      peakAnonMiB: highest.anonMiB,
+      peakFileMiB: highest.fileMiB,
+      uploadMs: measured.response.ms,
+    };
   } finally {
     await service.stop();
   }

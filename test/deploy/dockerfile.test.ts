@@ -2,7 +2,9 @@
 // stages, a production-only runtime that runs node directly on the built entry point as a non-root
 // user, and a .dockerignore that keeps local state out of the build context.
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { productionNodeFlags } from '../../bench/production-node-flags.js';
 import { loadConfig } from '../../src/config.js';
 
 interface Instruction {
@@ -145,7 +147,13 @@ describe('Dockerfile', () => {
     expect(argsOf(runtime, 'ENTRYPOINT')).toEqual([]);
     const cmds = argsOf(runtime, 'CMD');
     expect(cmds).toHaveLength(1);
-    expect(JSON.parse(cmds[0] as string)).toEqual(['node', 'dist/main.js']);
+    const cmd = JSON.parse(cmds[0] as string) as string[];
+    expect(cmd[0]).toBe('node');
+    expect(cmd.at(-1)).toBe('dist/main.js');
+    // Between them only node/V8 flags, and exactly the ones the bench starts its importer with.
+    const flags = cmd.slice(1, -1);
+    for (const flag of flags) expect(flag).toMatch(/^--[a-z][a-z0-9-]*(=[A-Za-z0-9._-]+)?$/);
+    expect(productionNodeFlags(fileURLToPath(root))).toEqual(flags);
   });
 });
 
