@@ -211,6 +211,21 @@ describe('the 1 MiB body cap holds on the stream', () => {
     expect(next.status).toBe(201);
     expect(next.body.id).toBe('in.c-after-413');
   });
+
+  it('an error on a request without a body keeps its connection alive', async () => {
+    const answer = await new Promise<{ status?: number; connection?: string }>((resolve, reject) => {
+      const url = new URL(`${target.apiUrl}/buckets/in.c-missing`);
+      const req = httpRequest(url, { agent, headers: { 'X-StorageApi-Token': target.token } }, (res) => {
+        res.resume().on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection }));
+      });
+      req.on('error', reject).end();
+    });
+    expect(answer).toEqual({ status: 404, connection: 'keep-alive' });
+  });
+      req.on('error', reject).end();
+    });
+    expect(connection).toBe('keep-alive');
+  });
 });
 
 describe('column limits and message caps', () => {

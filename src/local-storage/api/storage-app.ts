@@ -71,6 +71,9 @@ export function createStorageApp(deps: StorageDeps): Hono {
  */
 function closeIfBodyUnread(c: Context, response: Response): Response {
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
-  if (incoming && !incoming.readableEnded) response.headers.set('Connection', 'close');
+  if (!incoming || incoming.readableEnded) return response;
+  // A request without a body (a GET's 404) leaves nothing behind: its connection stays reusable.
+  const { 'transfer-encoding': chunked, 'content-length': length } = incoming.headers;
+  if (chunked !== undefined || Number(length ?? '0') > 0) response.headers.set('Connection', 'close');
   return response;
 }
