@@ -1,25 +1,31 @@
 // Hostile requests against the local Storage stand-in itself (not through the importer): each gets
 // a Storage-style 4xx with a stable code, never a 5xx, and the stand-in keeps serving afterwards.
-import { request as httpRequest } from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { Agent, request as httpRequest } from 'node:http';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createContractClient, type Json } from '../contract/support/storage-client.js';
 import { useStorageTarget } from '../contract/support/storage-target.js';
 
 const target = useStorageTarget();
 const api = createContractClient(target);
 
-/** A raw request with a chunked (no Content-Length) body streamed in `chunks`. */
+/**
+ * A raw request with a chunked (no Content-Length) body streamed in `chunks`, on `agent` (keep-alive:
+ * the next request may reuse the connection, as Node's default agent does).
+ */
 function chunkedPost(
   path: string,
   contentType: string,
   chunks: Iterable<Buffer>,
-): Promise<{ status: number; body: Json }> {
+  agent: Agent,
+): Promise<{ status: number; connection: string | undefined; body: Json }> {
   return new Promise((resolve, reject) => {
     const url = new URL(`${target.apiUrl}/${path}`);
+    let answered = false;
     const req = httpRequest(
       url,
       {
         method: 'POST',
+        agent,
         headers: {
           'X-StorageApi-Token': target.token,
           'Content-Type': contentType,
@@ -27,27 +33,43 @@ function chunkedPost(
         },
       },
       (res) => {
+        answered = true;
         let text = '';
         res.on('data', (chunk) => {
           text += String(chunk);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            connection: res.headers.connection,
+            body: JSON.parse(text),
+          }),
+        );
       },
     );
     req.on('error', (err) => {
-      // The stand-in may close the connection once it has answered the oversized body.
-      if (
-        (err as NodeJS.ErrnoException).code !== 'EPIPE' &&
-        (err as NodeJS.ErrnoException).code !== 'ECONNRESET'
-      )
-        reject(err);
+      // The stand-in closes the connection once it has answered an oversized body: writing the rest
+      // of it may then fail. Before an answer, a failure is the request's failure, not a wait forever.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!(answered && (code === 'EPIPE' || code === 'ECONNRESET'))) reject(err);
     });
     const write = async () => {
       for (const chunk of chunks) {
         if (req.destroyed) return;
-        if (!req.write(chunk)) await new Promise((drain) => req.once('drain', drain));
+        if (!req.write(chunk)) {
+          await new Promise<void>((resume) => {
+            const done = () => {
+              req.off('drain', done);
+              req.off('close', done);
+              resume();
+            };
+            req.on('drain', done);
+            req.on('close', done);
+          });
+        }
       }
-      req.end();
+      if (!req.destroyed) req.end();
     };
     write().catch(reject);
   });
@@ -125,26 +147,30 @@ describe('request parameters are bounded', () => {
 });
 
 describe('the 1 MiB body cap holds on the stream', () => {
+  // One keep-alive connection at a time: whatever the stand-in leaves open, the next request reuses.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  afterAll(() => agent.destroy());
   const chunk = Buffer.alloc(64 * 1024, 'a');
   const chunks = function* (count: number) {
     yield Buffer.from('name=');
     for (let index = 0; index < count; index++) yield chunk;
   };
+  const json = function* () {
+    yield Buffer.from('{"name":"');
+    for (let index = 0; index < 64; index++) yield chunk;
+    yield Buffer.from('"}');
+  };
+  const smallBody = (name: string) => [Buffer.from(`name=${name}&`), Buffer.from('stage=in')];
 
   it('a chunked urlencoded body over 1 MiB is a 413', async () => {
-    const response = await chunkedPost('buckets', 'application/x-www-form-urlencoded', chunks(64));
+    const response = await chunkedPost('buckets', 'application/x-www-form-urlencoded', chunks(64), agent);
     expect(response.status).toBe(413);
     expect(response.body.code).toBe('storage.requestTooLarge');
     await expectServing();
   });
 
   it('a chunked JSON body over 1 MiB is a 413', async () => {
-    const json = function* () {
-      yield Buffer.from('{"name":"');
-      for (let index = 0; index < 64; index++) yield chunk;
-      yield Buffer.from('"}');
-    };
-    const response = await chunkedPost('buckets', 'application/json', json());
+    const response = await chunkedPost('buckets', 'application/json', json(), agent);
     expect(response.status).toBe(413);
     expect(response.body.code).toBe('storage.requestTooLarge');
   });
@@ -155,18 +181,46 @@ describe('the 1 MiB body cap holds on the stream', () => {
       for (let index = 0; index < 64; index++) yield chunk;
       yield Buffer.from('\r\n--B--\r\n');
     };
-    const response = await chunkedPost('buckets', 'multipart/form-data; boundary=B', multipart());
+    const response = await chunkedPost('buckets', 'multipart/form-data; boundary=B', multipart(), agent);
     expect(response.status).toBe(413);
     expect(response.body.code).toBe('storage.requestTooLarge');
   });
 
   it('a small chunked body still works', async () => {
-    const response = await chunkedPost('buckets', 'application/x-www-form-urlencoded', [
-      Buffer.from('name=chunked-small&'),
-      Buffer.from('stage=in'),
-    ]);
+    const response = await chunkedPost(
+      'buckets',
+      'application/x-www-form-urlencoded',
+      smallBody('chunked-small'),
+      agent,
+    );
     expect(response.status).toBe(201);
     expect(response.body.id).toBe('in.c-chunked-small');
+  });
+
+  it('a refused body closes its connection: the next request on the agent is answered', async () => {
+    // The rest of the refused body is never read, so the connection cannot carry another request.
+    const refused = await chunkedPost('buckets', 'application/json', json(), agent);
+    expect(refused.status).toBe(413);
+    expect(refused.connection).toBe('close');
+    const next = await chunkedPost(
+      'buckets',
+      'application/x-www-form-urlencoded',
+      smallBody('after-413'),
+      agent,
+    );
+    expect(next.status).toBe(201);
+    expect(next.body.id).toBe('in.c-after-413');
+  });
+
+  it('an error on a request without a body keeps its connection alive', async () => {
+    const answer = await new Promise<{ status?: number; connection?: string }>((resolve, reject) => {
+      const url = new URL(`${target.apiUrl}/buckets/in.c-missing`);
+      const req = httpRequest(url, { agent, headers: { 'X-StorageApi-Token': target.token } }, (res) => {
+        res.resume().on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection }));
+      });
+      req.on('error', reject).end();
+    });
+    expect(answer).toEqual({ status: 404, connection: 'keep-alive' });
   });
 });
 
