@@ -109,9 +109,12 @@ export async function uploadToS3(upload: S3MultipartUpload): Promise<{ bytes: nu
       part.release();
     }
   };
+  // Not cut off by a failure or abort: once sent, S3 may create the upload whatever the client does,
+  // and only its UploadId lets the clean-up abort it. The clean-up waits for it, ABORT_TIMEOUT_MS at most.
+  const createStop = new AbortController();
   const createUpload = async () => {
     const answer = await client.send(new CreateMultipartUploadCommand(params), {
-      abortSignal: requestSignal,
+      abortSignal: createStop.signal,
     });
     if (!answer.UploadId) throw new Error('CreateMultipartUpload answered no UploadId');
     return answer.UploadId;
@@ -173,8 +176,11 @@ export async function uploadToS3(upload: S3MultipartUpload): Promise<{ bytes: nu
     return { bytes };
   } catch (err) {
     stop.abort(err);
+    // Parts still waiting for the UploadId settle once CreateMultipartUpload does.
+    const giveUpCreate = setTimeout(() => createStop.abort(err), ABORT_TIMEOUT_MS);
     await Promise.allSettled([...inFlight]);
     const id = await uploadId?.catch(() => undefined);
+    clearTimeout(giveUpCreate);
     if (id) {
       await client
         .send(new AbortMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: id }), {

@@ -40,6 +40,7 @@ describe('S3 file store (pooled multipart upload)', () => {
     commands = [];
     proxy.failParts(() => false);
     proxy.answerAbort(true);
+    proxy.releaseCreates();
   });
 
   /** Every command the store's clients sent, with when it started and settled (one clock). */
@@ -211,6 +212,29 @@ describe('S3 file store (pooled multipart upload)', () => {
     expect(sent).toHaveLength(QUEUE);
     for (const part of sent)
       expect(part.settledAt ?? Number.POSITIVE_INFINITY).toBeLessThan(aborted?.startedAt ?? 0);
+    expect(await stored(file)).toBeUndefined();
+    expect(pool.stats().lent).toBe(0);
+  });
+
+  it('abort while CreateMultipartUpload is in flight: the upload it creates is still aborted', async () => {
+    // S3 may create the upload whatever the client does once the request went: cutting it off
+    // would leave an upload no one can abort (its UploadId never read).
+    proxy.holdCreates();
+    const controller = new AbortController();
+    const file = prepared();
+    const done = upload(chunked(randomBytes(3 * P)), file, { signal: controller.signal });
+    done.catch(() => {});
+    await proxy.createHeld();
+    const reason = new AppError(499, 'importer.clientDisconnected', 'gone');
+    controller.abort(reason);
+    await new Promise((resolve) => setImmediate(resolve));
+    proxy.releaseCreates();
+    await expect(done).rejects.toBe(reason);
+    const create = proxy.requests.find((r) => r.kind === 'create');
+    expect(create?.status).toBe(200);
+    expect(kinds()).toContain('abort');
+    expect(kinds()).not.toContain('complete');
+    expect(kinds()).not.toContain('part');
     expect(await stored(file)).toBeUndefined();
     expect(pool.stats().lent).toBe(0);
   });

@@ -30,6 +30,10 @@ export interface S3RecordingProxy {
   holdParts(): void;
   releaseParts(): void;
   held(count: number): Promise<void>;
+  /** Holds every CreateMultipartUpload (before S3 sees it) until `releaseCreates`; `createHeld` resolves once one is. */
+  holdCreates(): void;
+  releaseCreates(): void;
+  createHeld(): Promise<void>;
   /** true (default): AbortMultipartUpload answered 204 here; false: forwarded (s3rver: 405). */
   answerAbort(answer: boolean): void;
   close(): Promise<void>;
@@ -48,6 +52,9 @@ export async function startS3RecordingProxy(upstreamUrl: string): Promise<S3Reco
   let waiting: Array<() => void> = [];
   let heldWatchers: Array<{ count: number; resolve: () => void }> = [];
   let abortHere = true;
+  let holdingCreates = false;
+  let createsWaiting: Array<() => void> = [];
+  let createWatchers: Array<() => void> = [];
 
   const handle = async (incoming: IncomingMessage, response: ServerResponse) => {
     const query = new URL(incoming.url ?? '/', 'http://s3.local').searchParams;
@@ -79,6 +86,14 @@ export async function startS3RecordingProxy(upstreamUrl: string): Promise<S3Reco
           watcher.resolve();
           return false;
         });
+      });
+      if (response.destroyed) return;
+    }
+    if (kind === 'create' && holdingCreates) {
+      await new Promise<void>((resolve) => {
+        createsWaiting.push(resolve);
+        for (const watcher of createWatchers) watcher();
+        createWatchers = [];
       });
       if (response.destroyed) return;
     }
@@ -144,6 +159,19 @@ export async function startS3RecordingProxy(upstreamUrl: string): Promise<S3Reco
       new Promise<void>((resolve) => {
         if (waiting.length >= count) resolve();
         else heldWatchers.push({ count, resolve });
+      }),
+    holdCreates() {
+      holdingCreates = true;
+    },
+    releaseCreates() {
+      holdingCreates = false;
+      for (const resolve of createsWaiting) resolve();
+      createsWaiting = [];
+    },
+    createHeld: () =>
+      new Promise<void>((resolve) => {
+        if (createsWaiting.length > 0) resolve();
+        else createWatchers.push(resolve);
       }),
     answerAbort(answer) {
       abortHere = answer;
