@@ -1,6 +1,6 @@
 // A loopback proxy in front of the embedded S3 that records every S3 request (kind, part, upload
-// id, when it ended), counts UploadParts in flight, and can hold parts, fail chosen ones with an S3
-// 500, or answer AbortMultipartUpload itself (s3rver has none and answers 405).
+// id, when it ended), counts UploadParts in flight, and can hold parts or CreateMultipartUploads,
+// fail chosen parts with an S3 500, or answer AbortMultipartUpload itself (s3rver has none: 405).
 import { once } from 'node:events';
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
