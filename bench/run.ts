@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { type BenchOptions, parseOptions } from './options.js';
 import { readCpuSeconds } from './proc-stats.js';
-import { productionNodeFlags } from './production-node-flags.js';
+import { productionMallocEnv, productionNodeFlags } from './production-node-flags.js';
 import { startProxyFloor } from './proxy-floor.js';
 import { type BenchResults, toJson, toTable } from './report.js';
 import { measureConcurrent } from './scenarios/concurrent.js';
@@ -135,8 +135,9 @@ try {
 }
 if (options.runtime === 'dist') {
   const flags = options.importerNodeFlags ?? productionNodeFlags(ROOT);
+  const malloc = Object.entries(productionMallocEnv(ROOT)).map(([name, value]) => `${name}=${value} `);
   log(
-    `importer: node ${[...flags, 'dist/main.js'].join(' ')}${options.importerNodeFlags ? '' : ' (Dockerfile CMD)'}`,
+    `importer: ${malloc.join('')}node ${[...flags, 'dist/main.js'].join(' ')}${options.importerNodeFlags ? '' : ' (Dockerfile ENV and CMD)'}`,
   );
 }
 const startedAt = performance.now();

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { productionNodeFlags } from './production-node-flags.js';
+import { productionMallocEnv, productionNodeFlags } from './production-node-flags.js';
 
 export type Topology = 'local' | 'split';
 /** LOCAL_FILE_PROVIDER of the stand-in: s3rver, Azurite or the GCS API stand-in. */
@@ -107,6 +107,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     if (options.runtime === 'dist') buildDist();
     const provider = options.provider ?? 'aws';
     const common = { LOG_LEVEL: 'warn', NODE_NO_WARNINGS: '1' };
+    /** The compiled importer alone gets the image's malloc settings, like its node flags (a variant's env wins). */
+    const productionEnv = options.runtime === 'dist' ? productionMallocEnv(ROOT) : {};
     const filesUrl = `http://127.0.0.1:${s3Port}${provider === 'azure' ? '/devstoreaccount1' : ''}`;
     /** Remote mode finds the stand-in's file storage the way it would find a real stack's. */
     const endpointEnv: Record<string, string> =
@@ -172,6 +174,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
         KBC_URL: storageUrl,
         HOST: '127.0.0.1',
         ...endpointEnv,
+        ...productionEnv,
         ...options.env,
       },
       options.stdoutFile,

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { productionNodeFlags } from '../../bench/production-node-flags.js';
+import { productionMallocEnv, productionNodeFlags } from '../../bench/production-node-flags.js';
 import { loadConfig } from '../../src/config.js';
 
 interface Instruction {
@@ -154,6 +154,14 @@ describe('Dockerfile', () => {
     const flags = cmd.slice(1, -1);
     for (const flag of flags) expect(flag).toMatch(/^--[a-z][a-z0-9-]*(=[A-Za-z0-9._-]+)?$/);
     expect(productionNodeFlags(fileURLToPath(root))).toEqual(flags);
+  });
+
+  it('sets the malloc tunables the bench measures the importer with', () => {
+    const malloc = Object.fromEntries(
+      Object.entries(envOf(runtime)).filter(([name]) => name.startsWith('MALLOC_')),
+    );
+    expect(Object.keys(malloc).length).toBeGreaterThan(0);
+    expect(productionMallocEnv(fileURLToPath(root))).toEqual(malloc);
   });
 });
 
