@@ -6,11 +6,11 @@
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CSV_HEADER, csvBuffer } from './generate-csv.js';
 import { readCpuSeconds } from './proc-stats.js';
+import { smallCsvSender } from './scenarios/small-csv.js';
 import { type ServiceOptions, type ServiceProcess, startService } from './service-process.js';
 import { percentile, round } from './stats.js';
-import { sendWriteTable } from './write-table-request.js';
+import type { sendWriteTable } from './write-table-request.js';
 
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -34,16 +34,12 @@ const services: { name: string; service: ServiceProcess }[] = [
   { name: 'base', service: await other.startService(options) },
   { name: 'this', service: await startService(options) },
 ];
-const data = await csvBuffer({ totalBytes: CSV_HEADER.length + 10 * 40, rowBytes: 40 });
-const send = (service: ServiceProcess) =>
-  sendWriteTable({
-    url: service.url,
-    token: service.token,
-    fields: { tableId: 'in.c-bench.small', incremental: '0' },
-    data,
-    dataBytes: data.length,
-    encoding: 'multipart',
-  });
+const senders = new Map(
+  await Promise.all(
+    services.map(async ({ service }) => [service, await smallCsvSender(service, 'multipart')] as const),
+  ),
+);
+const send = (service: ServiceProcess) => (senders.get(service) as () => ReturnType<typeof sendWriteTable>)();
 const cpu = (service: ServiceProcess) => ({
   importer: readCpuSeconds(service.pid),
   both: readCpuSeconds(service.pid) + readCpuSeconds(service.storagePid),

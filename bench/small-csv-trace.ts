@@ -12,11 +12,10 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { CSV_HEADER, csvBuffer } from './generate-csv.js';
 import { readCpuSeconds } from './proc-stats.js';
+import { smallCsvSender } from './scenarios/small-csv.js';
 import { startService } from './service-process.js';
 import { median, round } from './stats.js';
-import { sendWriteTable } from './write-table-request.js';
 
 interface Call {
   name: string;
@@ -96,7 +95,7 @@ const service = await startService({
 storageTarget = service.storageUrl;
 s3Target = service.s3Endpoint;
 
-const data = await csvBuffer({ totalBytes: CSV_HEADER.length + 10 * 40, rowBytes: 40 });
+const send = await smallCsvSender(service, 'multipart');
 const timelines: { totalMs: number; calls: Call[]; timings: Record<string, number> }[] = [];
 let cpuMs = { importer: Number.NaN, standIn: Number.NaN };
 try {
@@ -104,14 +103,7 @@ try {
   for (let i = 0; i < REQUESTS + 5; i++) {
     calls = [];
     requestStart = performance.now();
-    const answer = await sendWriteTable({
-      url: service.url,
-      token: service.token,
-      fields: { tableId: 'in.c-bench.small', incremental: '0' },
-      data,
-      dataBytes: data.length,
-      encoding: 'multipart',
-    });
+    const answer = await send();
     if (answer.status !== 200) throw new Error(`answer ${answer.status}: ${JSON.stringify(answer.body)}`);
     if (i === 4)
       cpuAtStart = { importer: readCpuSeconds(service.pid), standIn: readCpuSeconds(service.storagePid) };

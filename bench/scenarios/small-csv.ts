@@ -23,13 +23,13 @@ const ROWS = 10;
 const ROW_BYTES = 40;
 const WARM_UP_REQUESTS = 5;
 
-export async function measureSmallCsv(
-  service: ServiceProcess,
-  requests: number,
+/** Sends the bench's 10-row CSV to `service` (a full load of in.c-bench.small), waiting for its job. */
+export async function smallCsvSender(
+  service: Pick<ServiceProcess, 'url' | 'token'>,
   encoding: BodyEncoding,
-): Promise<SmallCsvResult> {
+): Promise<() => ReturnType<typeof sendWriteTable>> {
   const data = await csvBuffer({ totalBytes: CSV_HEADER.length + ROWS * ROW_BYTES, rowBytes: ROW_BYTES });
-  const send = () =>
+  return () =>
     sendWriteTable({
       url: service.url,
       token: service.token,
@@ -38,6 +38,14 @@ export async function measureSmallCsv(
       dataBytes: data.length,
       encoding,
     });
+}
+
+export async function measureSmallCsv(
+  service: ServiceProcess,
+  requests: number,
+  encoding: BodyEncoding,
+): Promise<SmallCsvResult> {
+  const send = await smallCsvSender(service, encoding);
   for (let i = 0; i < WARM_UP_REQUESTS; i++) await send();
 
   const latencies: number[] = [];
