@@ -10,6 +10,12 @@ import { type ChromiumSession, startChromium } from './chromium-session.js';
 
 const LINE_BYTES = 64;
 const ROWS = (20 * 1024 * 1024) / LINE_BYTES; // 327,680 rows of 64 bytes: a 20 MiB file
+/**
+ * The cancelled upload's file: larger than all the importer and the kernel can take in while the
+ * S3 parts stall (the part buffers, 15 MiB, plus loopback socket buffers of several MiB), so the
+ * progress bar surely stops between 0 and 100 % (a 20 MiB file could be taken in whole).
+ */
+const CANCEL_ROWS = (64 * 1024 * 1024) / LINE_BYTES;
 
 /** Builds a CSV of `rows` lines of exactly LINE_BYTES bytes in the page and drops it on the drop zone. */
 async function dropCsv(page: Page, rows: number, name: string): Promise<void> {
@@ -177,7 +183,7 @@ describe('cancelling an upload in chromium', () => {
     const page = await browser.newPage();
     await page.goto(service.url);
     await page.fill('#tableId', 'in.c-browser.cancelled');
-    await dropCsv(page, ROWS, 'cancelled.csv');
+    await dropCsv(page, CANCEL_ROWS, 'cancelled.csv');
     await page.click('#submit');
     await page.waitForFunction(() => {
       const bar = document.getElementById('upload-progress') as HTMLProgressElement;
