@@ -140,6 +140,8 @@ if (options.runtime === 'dist') {
     `importer: ${malloc.join('')}node ${[...flags, 'dist/main.js'].join(' ')}${options.importerNodeFlags ? '' : ' (Dockerfile ENV and CMD)'}`,
   );
 }
+// The direct baselines construct S3 clients in this process: the same Node-20 notice switch as the importer's (src/main.ts).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const startedAt = performance.now();
 const results = await runBench(options);
 log(`done in ${((performance.now() - startedAt) / 1000).toFixed(0)} s`);
