@@ -15,6 +15,7 @@ import S3rver from 's3rver';
 import { toListenError } from '../../startup-failure.js';
 import { issueS3Credentials, type S3Credentials } from './s3-credentials.js';
 import { startS3Gate } from './s3-gate.js';
+import { makeStoreWritesDurable } from './s3rver-durable-writes.js';
 
 export interface EmbeddedS3Object {
   body: Readable;
@@ -62,6 +63,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     configureBuckets: [{ name: bucket }],
   });
   dropRequestLogger(server);
+  makeStoreWritesDurable(server.store);
   const address = await listen(server, '127.0.0.1', 0);
   let gate: Awaited<ReturnType<typeof startS3Gate>>;
   try {

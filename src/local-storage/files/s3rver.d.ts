@@ -26,6 +26,20 @@ declare module 's3rver' {
     readonly store: {
       getObject(bucket: string, key: string): Promise<StoredObject | null>;
       getResourcePath(bucket: string, key: string, resource: 'object'): string;
+      getResourcePath(bucket: string, key: undefined, resource: 'uploads'): string;
+      /** Replaced by makeStoreWritesDurable (s3rver-durable-writes.ts). */
+      putObject(object: {
+        bucket: string;
+        key: string;
+        content: Readable | Buffer;
+        metadata: Record<string, string>;
+      }): Promise<{ size: number; md5: string }>;
+      putPart(
+        bucket: string,
+        uploadId: string,
+        partNumber: number,
+        content: Readable,
+      ): Promise<{ size: number; md5: string }>;
       putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
       deleteObject(bucket: string, key: string): Promise<void>;
     };
