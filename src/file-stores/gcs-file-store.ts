@@ -4,6 +4,7 @@
 // once; abort or failure cancels the session.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors.js';
+import { readBoundedText } from '../storage-api/read-bounded-text.js';
 import type { StorageFile } from '../storage-api/storage-types.js';
 import type { FileStore, FileUpload, UploadSettings } from './file-store.js';
 import { createPartBufferPool } from './part-buffer-pool.js';
@@ -148,7 +149,9 @@ async function uploadResumable(upload: FileUpload, deps: ResumableDeps): Promise
   };
 
   const finalObject = async (response: Response, total: number) => {
-    const object = (await response.json().catch(() => ({}))) as { size?: unknown };
+    const object = parseObject(
+      (await readBoundedText(response, MAX_GCS_ANSWER_BYTES).catch(() => ({ text: '' }))).text,
+    );
     if (object.size !== undefined && Number(object.size) !== total)
       throw fail(response.status, `GCS stored ${String(object.size)} bytes of ${total}`);
     return total;
@@ -235,8 +238,20 @@ function rangeEnd(header: string | null): number {
   return match ? Number(match[1]) + 1 : 0;
 }
 
+/** GCS answers here are an object resource or an error: small JSON, never read beyond this. */
+const MAX_GCS_ANSWER_BYTES = 64 * 1024;
+
+function parseObject(text: string): { size?: unknown } {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed !== null && typeof parsed === 'object' ? (parsed as { size?: unknown }) : {};
+  } catch {
+    return {};
+  }
+}
+
 async function errorText(response: Response): Promise<string> {
-  const text = await response.text().catch(() => '');
+  const { text } = await readBoundedText(response, MAX_GCS_ANSWER_BYTES).catch(() => ({ text: '' }));
   try {
     const parsed = JSON.parse(text) as { error?: { message?: unknown } };
     if (typeof parsed.error?.message === 'string') return parsed.error.message;

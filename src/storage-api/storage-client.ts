@@ -3,6 +3,7 @@
 // sent exactly once. Every call takes the caller's AbortSignal, so a disconnect stops attempts and
 // sleeps alike.
 import pRetry, { AbortError } from 'p-retry';
+import { readBoundedText } from './read-bounded-text.js';
 import {
   attemptTimeoutMs,
   DEFAULT_RETRY_POLICY,
@@ -28,6 +29,9 @@ import type {
   TableCreateParams,
   TableImportParams,
 } from './storage-types.js';
+
+/** The largest Storage answer read (a job list, a project's tables): never held beyond this. */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 export interface StorageClientDeps {
   /** Stack URL such as https://connection.keboola.com (a getter when only known after listen). */
@@ -117,7 +121,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
       throw err;
     }
     deps.onCall?.(call.endpoint, response.status);
-    const text = await response.text();
+    const { text, truncated } = await readBoundedText(response, MAX_ANSWER_BYTES);
     if (!response.ok) {
       throw new StorageHttpError(
         response.status,
@@ -126,6 +130,7 @@ export function createStorageClient(deps: StorageClientDeps): StorageClient {
       );
     }
     if (call.ignoresBody) return undefined as T;
+    if (truncated) throw new UnreadableAnswerError(response.status, 'an oversized body');
     if (text === '') throw new UnreadableAnswerError(response.status, 'an empty body');
     const body = parseJson(text);
     if (body === undefined) throw new UnreadableAnswerError(response.status, 'a body that is not JSON');

@@ -31,7 +31,11 @@ export class StorageHttpError extends Error {
 export class UnreadableAnswerError extends Error {
   constructor(
     readonly status: number,
-    readonly problem: 'an empty body' | 'a body that is not JSON' | 'an unexpected body',
+    readonly problem:
+      | 'an empty body'
+      | 'a body that is not JSON'
+      | 'an unexpected body'
+      | 'an oversized body',
   ) {
     super(`Storage API answered ${status} with ${problem}`);
     this.name = 'UnreadableAnswerError';
