@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsvDialect } from '../../src/local-storage/csv/csv-dialect.js';
 import { planDirectRead } from '../../src/local-storage/csv/direct-read-plan.js';
 import { createTableFromFile, importFileIntoTable } from '../../src/local-storage/tables/table-load.js';
@@ -185,4 +185,33 @@ export async function compareUpserts(d: Differential, seedFrom: number, cases: n
     });
   }
   expect(direct).toBeGreaterThanOrEqual(Math.ceil(cases / 10));
+}
+
+/** One differential run: a test title, the first seed and how many random files. */
+export interface DifferentialRun {
+  title: string;
+  seedFrom: number;
+  cases: number;
+}
+
+/** The suite both the quick and the heavy test files declare: one DuckDB, creates then upserts. */
+export function describeDifferential(
+  title: string,
+  runs: { creates: DifferentialRun; upserts: DifferentialRun },
+): void {
+  describe(title, () => {
+    let d: Differential;
+    beforeAll(async () => {
+      d = await openDifferential();
+    });
+    afterAll(() => d.close());
+
+    it(runs.creates.title, async () => {
+      await compareCreates(d, runs.creates.seedFrom, runs.creates.cases);
+    });
+
+    it(runs.upserts.title, async () => {
+      await compareUpserts(d, runs.upserts.seedFrom, runs.upserts.cases);
+    });
+  });
 }
